@@ -1,0 +1,183 @@
+/**
+ * The composition root: config → content (flows, templates, FAQ; refused if broken) → database (migrated) →
+ * Redis and queues → the roles this process runs. `npm start` runs every role in one process; `ROLES=` splits
+ * them across processes and machines (which needs PostgreSQL: PGlite is single-process).
+ */
+import path from 'node:path';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { createBusinessCalendar } from '../calendar/business-calendar';
+import { createCliAdapter } from '../channels/cli/cli-adapter';
+import { registerCliRoutes } from '../channels/cli/cli-routes';
+import type { ChannelAdapter } from '../channels/channel-adapter';
+import type { Env, RoleName } from '../config/env-schema';
+import { loadContent, type Content } from '../content/load-content';
+import { createDocumentStore } from '../documents/document-store';
+import { createFaqResponder } from '../faq/faq-responder';
+import { buildServer } from '../http/build-server';
+import { resolveSecretKey } from '../identity/secret-key';
+import { createSealer } from '../identity/sealed-value';
+import { buildUnderstanding } from '../nlu/understanding';
+import { createActionHandlers } from '../pipeline/action-handlers';
+import { createEngineDrain } from '../pipeline/drain-conversation';
+import { startSweeper } from '../pipeline/sweeper';
+import { createQueues, type Queues } from '../queue/queues';
+import { createEngineWorker, createOutboundWorker } from '../queue/workers';
+import { openDatabase, pingDatabase, type Database } from '../store/database';
+import { syncFlowRevisions } from '../store/flow-revisions-repo';
+import { createReplyRenderer } from '../templating/render-reply';
+import type { FastifyInstance } from 'fastify';
+
+export interface StartOptions {
+  env: Env;
+  log?: Logger;
+  /** Project root, for resolving relative FLOWS_DIR/TEMPLATES_DIR/DATA_DIR. */
+  root?: string;
+  /** Tests shorten the stall detection to prove a killed worker's job is picked up. */
+  engineLockDurationMs?: number;
+  clock?: () => Date;
+  /** Extra or replacement channel adapters (tests use recording fakes at the provider boundary). */
+  adapters?: ChannelAdapter[];
+  sweeper?: { everyMs: number; olderThanMs: number } | false;
+}
+
+export interface Wasl {
+  env: Env;
+  roles: RoleName[];
+  content: Content;
+  database: Database;
+  queues: Queues;
+  redis: Redis;
+  server?: FastifyInstance;
+  /** Where the web role listens, when it runs. */
+  url?: string;
+  workers: Worker[];
+  /** Drain one conversation now (what the engine worker runs); exposed for tools and tests. */
+  drain(conversationId: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Intent confidence from which free text may pick a menu option; FAQ confidence from which an FAQ answers. */
+const THRESHOLDS = { intent: 0.55, faq: 0.6 };
+
+export async function startWasl(opts: StartOptions): Promise<Wasl> {
+  const { env } = opts;
+  const root = opts.root ?? process.cwd();
+  const log = opts.log ?? pino({ level: env.LOG_LEVEL, redact: { paths: ['*.nationalId', '*.text', 'req.body'], censor: '[redacted]' } });
+  const dataDir = path.resolve(root, env.DATA_DIR);
+  const roles = env.ROLES;
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, 'error while closing'));
+  };
+
+  try {
+    const content = loadContent({
+      flowsDir: path.resolve(root, env.FLOWS_DIR),
+      templatesDir: path.resolve(root, env.TEMPLATES_DIR),
+      displayRoot: root,
+    });
+    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir });
+    closers.push(() => database.close());
+    if (database.kind === 'pglite' && roles.length < 4) {
+      log.warn('ROLES splits Wasl across processes, but the embedded PGlite database serves one process only; use DATABASE_URL');
+    }
+    await syncFlowRevisions(database.db, content.flows);
+
+    const secret = resolveSecretKey({ secretKey: env.SECRET_KEY, dataDir });
+    if (secret.generated) log.warn({ file: path.relative(root, secret.file!) }, 'generated a new secret key for national IDs; back it up with the data');
+    const sealer = createSealer(secret.key);
+
+    const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
+    closers.push(() => redis.quit());
+    const connection = { url: env.REDIS_URL, maxRetriesPerRequest: null } as const;
+    const queues = createQueues(connection, env.QUEUE_PREFIX);
+    closers.push(() => queues.close());
+
+    const renderer = createReplyRenderer(content.templates, content.organisation);
+    const calendar = createBusinessCalendar(content.organisation);
+    const faq = createFaqResponder(content.faq, renderer);
+    const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq });
+    const understand = (text: string) => understanding.understand(text);
+    const drain = createEngineDrain({
+      db: database.db,
+      queues,
+      log,
+      content,
+      renderer,
+      calendar,
+      sealer,
+      faq,
+      understand,
+      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }),
+      thresholds: THRESHOLDS,
+      clock: opts.clock ?? (() => new Date()),
+    });
+
+    const adapters = new Map<string, ChannelAdapter>();
+    if (env.CLI_CHANNEL_ENABLED) adapters.set('cli', createCliAdapter(redis, env.QUEUE_PREFIX));
+    for (const a of opts.adapters ?? []) adapters.set(a.channel, a);
+
+    const workers: Worker[] = [];
+    if (roles.includes('engine')) {
+      workers.push(
+        createEngineWorker({
+          connection,
+          prefix: env.QUEUE_PREFIX,
+          concurrency: env.ENGINE_CONCURRENCY,
+          drain,
+          log,
+          ...(opts.engineLockDurationMs ? { lockDurationMs: opts.engineLockDurationMs } : {}),
+        }),
+      );
+      if (opts.sweeper !== false) {
+        const sweeper = startSweeper({ db: database.db, queues, log }, opts.sweeper ?? { everyMs: 15_000, olderThanMs: 30_000 });
+        closers.push(async () => sweeper.stop());
+      }
+    }
+    if (roles.includes('outbound')) {
+      for (const adapter of adapters.values()) {
+        workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
+      }
+    }
+    // Workers close before the queues and the database they use (BullMQ "going to production").
+    closers.push(() => Promise.all(workers.map((w) => w.close())));
+
+    let server: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (roles.includes('web')) {
+      server = buildServer({
+        log,
+        health: async () => {
+          await pingDatabase(database.db);
+          await redis.ping();
+          return { database: database.kind, roles: roles.join(',') };
+        },
+      });
+      if (env.CLI_CHANNEL_ENABLED) {
+        const subscriber = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+        closers.push(() => subscriber.quit());
+        await registerCliRoutes(server, {
+          db: database.db,
+          queues,
+          log,
+          documents: createDocumentStore(dataDir),
+          subscriber,
+          prefix: env.QUEUE_PREFIX,
+        });
+      }
+      url = await server.listen({ port: env.PORT, host: env.HOST });
+      const s = server;
+      closers.push(() => s.close());
+    }
+    if (roles.includes('surveys')) log.info('the surveys role has no work yet: satisfaction surveys arrive with their own issue');
+    if (roles.includes('whatsapp')) log.warn('the whatsapp role has no gateway yet: WhatsApp arrives with its own issue');
+
+    log.info({ roles, database: database.kind, flows: content.flows.current.size, url }, 'Wasl started');
+    return { env, roles, content, database, queues, redis, server, url, workers, drain, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The organisation profile (`flows/organisation.yaml`): who the charity is, when it works and how long its
+ * committee takes. Due dates, "when will a researcher answer" and survey timing are all computed from it.
+ */
+import { z } from 'zod';
+
+export const weekdayNames = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof weekdayNames)[number];
+
+const localized = z.strictObject({ ar: z.string().min(1), en: z.string().min(1) });
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM (24-hour)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD (Gregorian)');
+
+const holidaySchema = z.strictObject({
+  name: localized,
+  from: isoDate,
+  to: isoDate.optional(),
+});
+
+export const organisationSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'kebab-case id'),
+  name: localized,
+  hotline: z.string().min(3),
+  website: z.url().optional(),
+  email: z.email().optional(),
+  address: localized.optional(),
+  timezone: z
+    .string()
+    .default('Asia/Riyadh')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown IANA time zone'),
+  defaultLanguage: z.enum(['ar', 'en']).default('ar'),
+  workingHours: z
+    .strictObject({
+      days: z.array(z.enum(weekdayNames)).min(1),
+      from: clockTime,
+      to: clockTime,
+    })
+    .refine((w) => w.from < w.to, 'working hours must end after they start'),
+  weekend: z.array(z.enum(weekdayNames)).default(['friday', 'saturday']),
+  holidays: z.array(holidaySchema).default([]),
+  committee: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      decisionDays: z.number().int().min(1).max(365).default(14),
+      /** How the policy words the period; the seeds say "not less than two weeks". */
+      wording: z.enum(['at-least', 'within']).default('at-least'),
+    })
+    .prefault({}),
+  surveys: z
+    .strictObject({
+      delayMinutes: z.number().int().min(0).default(60),
+      quietHours: z.strictObject({ from: clockTime, to: clockTime }).default({ from: '21:00', to: '09:00' }),
+      expiryHours: z.number().int().min(1).default(72),
+    })
+    .prefault({}),
+  requestTypes: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z0-9-]+$/),
+        documents: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]),
+      }),
+    )
+    .default([]),
+});
+
+export type Organisation = z.infer<typeof organisationSchema>;

@@ -1,0 +1,513 @@
+/**
+ * The flow interpreter: one inbound message in, the conversation's next state and replies out.
+ * It does no I/O of its own — actions (which touch the database) are injected and run inside the caller's
+ * transaction, and replies are template references rendered by the caller — so a turn is deterministic and
+ * can be replayed after a crash with the same result.
+ */
+import type { InboundMedia } from '../messages/inbound-message';
+import type { ReplyInput, TemplateParam } from '../messages/outbound-message';
+import type { Sealer } from '../identity/sealed-value';
+import type { Language } from '../templating/template-catalog';
+import { actionCatalog, type ActionName } from './action-catalog';
+import { type CommandMatcher, type GlobalCommand, normalizeForMatch } from './commands';
+import { evaluateCondition } from './conditions';
+import type { ConversationState, Frame } from './conversation-state';
+import { checkAnswer, isStrictKind, type Answer } from './expectations';
+import { FlowCatalog, HUMAN_FLOW, MAIN_MENU_FLOW } from './flow-catalog';
+import { END, type ChoiceOption, type Flow, type Step, type StepOf } from './flow-schema';
+
+/** What the engine needs from the Arabic-understanding module (src/nlu). */
+export interface TextUnderstanding {
+  intent: string;
+  confidence: number;
+  faq: { id: string; confidence: number } | null;
+  entities: { referenceNumbers: string[] };
+  urgent: boolean;
+}
+
+export type TurnEffect =
+  | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent' }
+  | { kind: 'return-to-bot' }
+  /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
+  | { kind: 'redact-input'; text: string };
+
+export interface ActionCall {
+  name: ActionName;
+  args: Record<string, string | number | boolean>;
+  frame: Frame;
+  language: Language;
+}
+
+export interface ActionResult {
+  outcome: string;
+  outputs?: Record<string, string | number | boolean>;
+  replies?: ReplyInput[];
+  effects?: TurnEffect[];
+  language?: Language;
+}
+
+export interface EngineDeps {
+  flows: FlowCatalog;
+  commands: CommandMatcher;
+  /** Labels of choice options in every language, to match what people type. */
+  labelsOf(templateKey: string): string[];
+  understand(text: string): TextUnderstanding | null;
+  faqReply(faqId: string, language: Language): ReplyInput;
+  runAction(call: ActionCall): Promise<ActionResult>;
+  sealer: Sealer;
+  defaultLanguage: Language;
+  /** Confidence from which an intent may pick a menu option or an FAQ entry may answer. */
+  thresholds?: { intent: number; faq: number };
+}
+
+export interface TurnInput {
+  text: string;
+  media: InboundMedia[];
+}
+
+export interface TurnResult {
+  state: ConversationState;
+  replies: ReplyInput[];
+  effects: TurnEffect[];
+}
+
+export type ConversationMode = 'bot' | 'waiting' | 'human' | 'resolved';
+
+export class FlowRuntimeError extends Error {
+  constructor(message: string, readonly flow: string, readonly step: string) {
+    super(`${flow} › ${step}: ${message}`);
+    this.name = 'FlowRuntimeError';
+  }
+}
+
+const MAX_STEPS_PER_TURN = 200;
+const QUESTION_WORDS = /^(كيف|متى|كم|وش|ايش|ايش|شو|هل|ماذا|ماهي|ما هي|لماذا|ليش|ليه|وين|اين|فين|مين|من|how|what|when|where|why|can|do|does|is|are)\b/;
+
+export async function runTurn(deps: EngineDeps, state: ConversationState, input: TurnInput, mode: ConversationMode = 'bot'): Promise<TurnResult> {
+  const turn = new Turn(deps, structuredClone(state), input);
+  await turn.run(mode);
+  return { state: turn.state, replies: turn.replies, effects: turn.effects };
+}
+
+class Turn {
+  readonly replies: ReplyInput[] = [];
+  readonly effects: TurnEffect[] = [];
+  private understanding: TextUnderstanding | null | undefined;
+  /** Entities from this message, offered to any flow started during the turn (e.g. a reference number). */
+  private seed: Record<string, string> = {};
+
+  constructor(
+    private readonly deps: EngineDeps,
+    readonly state: ConversationState,
+    private readonly input: TurnInput,
+  ) {}
+
+  private get lang(): Language {
+    return this.state.language ?? this.deps.defaultLanguage;
+  }
+
+  private understand(): TextUnderstanding | null {
+    if (this.understanding === undefined) {
+      this.understanding = this.input.text.trim() ? this.deps.understand(this.input.text) : null;
+      const ref = this.understanding?.entities.referenceNumbers[0];
+      if (ref) this.seed.reference = ref;
+    }
+    return this.understanding;
+  }
+
+  private confidentIntent(): string | null {
+    const u = this.understand();
+    return u && u.intent !== 'unclear' && u.confidence >= (this.deps.thresholds?.intent ?? 0.5) ? u.intent : null;
+  }
+
+  private faqMatch(): string | null {
+    const u = this.understand();
+    return u?.faq && u.faq.confidence >= (this.deps.thresholds?.faq ?? 0.6) ? u.faq.id : null;
+  }
+
+  async run(mode: ConversationMode): Promise<void> {
+    const text = this.input.text;
+    const command = text ? this.deps.commands.globalCommand(text) : null;
+
+    if (mode === 'human') return; // a researcher holds the chat: the bot never talks over a human
+    if (mode === 'waiting') {
+      if (command === 'menu' || command === 'cancel') {
+        this.effects.push({ kind: 'return-to-bot' });
+        this.say('handoff.returned-to-bot');
+        this.state.frame = null;
+        await this.startFlow(MAIN_MENU_FLOW);
+      }
+      return;
+    }
+
+    const frame = this.state.frame;
+    if (frame?.offeringHuman) {
+      frame.offeringHuman = false;
+      if (this.deps.commands.is('yes', text)) return this.startFlow(HUMAN_FLOW);
+      if (this.deps.commands.is('no', text)) {
+        frame.attempts = 0;
+        return this.reprompt();
+      }
+    }
+    if (command) return this.command(command);
+    if (this.understand()?.urgent) return this.urgent();
+    if (!frame) return this.fromIdle();
+
+    const step = this.currentStep();
+    if (!step) {
+      // The flow changed under the conversation and its revision is gone: start again politely.
+      this.state.frame = null;
+      return this.startFlow(MAIN_MENU_FLOW);
+    }
+    if (step.type === 'ask') return this.answerAsk(step);
+    if (step.type === 'review') return this.answerReview(step);
+    // A frame resting on a non-waiting step means an earlier turn failed halfway; continue from there.
+    return this.advance(frame.step);
+  }
+
+  // ── commands ────────────────────────────────────────────────────────────────
+
+  private async command(command: GlobalCommand): Promise<void> {
+    switch (command) {
+      case 'menu':
+        this.state.frame = null;
+        return this.startFlow(MAIN_MENU_FLOW);
+      case 'cancel':
+        this.state.frame = null;
+        this.say('common.cancelled');
+        return this.startFlow(MAIN_MENU_FLOW);
+      case 'human':
+        return this.startFlow(HUMAN_FLOW);
+      case 'language': {
+        const named = this.deps.commands.namedLanguage(this.input.text);
+        this.state.language = named ?? (this.lang === 'ar' ? 'en' : 'ar');
+        this.say('language.changed');
+        return this.state.frame ? this.reprompt() : this.startFlow(MAIN_MENU_FLOW);
+      }
+      case 'back': {
+        const frame = this.state.frame;
+        const previous = frame?.history.pop();
+        if (!frame || !previous) {
+          this.say('common.nothing-to-go-back-to');
+          return frame ? this.reprompt() : this.startFlow(MAIN_MENU_FLOW);
+        }
+        frame.step = previous;
+        frame.attempts = 0;
+        return this.reprompt();
+      }
+    }
+  }
+
+  private async urgent(): Promise<void> {
+    this.say('handoff.urgent');
+    this.state.frame = null;
+    await this.startFlow(HUMAN_FLOW, { handoffReason: 'urgent', handoffPriority: 'urgent' });
+  }
+
+  // ── idle: a message with no flow running ──────────────────────────────────
+
+  private async fromIdle(): Promise<void> {
+    const menu = this.loadFlow(MAIN_MENU_FLOW);
+    const start = menu.flow.steps[menu.flow.start];
+    this.state.frame = this.newFrame(MAIN_MENU_FLOW, menu.revision, menu.flow.start);
+    if (start?.type === 'ask' && start.expect.kind === 'choice') {
+      // The first message often says what the person wants ("ابي اقدم على مساعدة"): honour it directly,
+      // but never count a plain greeting as a wrong answer.
+      const option = this.pickOption(start.expect.options, { numbersAllowed: false });
+      if (option) return this.accept(start, { ok: true, value: option.value }, option);
+      const faq = this.faqMatch();
+      if (faq) {
+        this.replies.push(this.deps.faqReply(faq, this.lang));
+        return this.prompt(start);
+      }
+    }
+    return this.advance(menu.flow.start, { force: true });
+  }
+
+  // ── answering a question ────────────────────────────────────────────────────
+
+  private async answerAsk(step: StepOf<'ask'>): Promise<void> {
+    const frame = this.state.frame!;
+    const text = this.input.text;
+    if (step.skippable && this.deps.commands.is('skip', text)) {
+      frame.history.push(frame.step);
+      frame.attempts = 0;
+      return this.advance(this.afterAnswer(step));
+    }
+    const answer = checkAnswer(
+      step.expect,
+      this.input,
+      { labels: (o) => this.deps.labelsOf(o.label), intent: this.confidentIntent() },
+      (t) => this.deps.commands.is('mine', t),
+    );
+    const faq = this.input.text.trim() ? this.faqMatch() : null;
+    // A strict answer (a number, an ID, a choice) is an answer; free text that reads as a question is a question.
+    const prefersFaq = faq !== null && (!answer.ok || (!isStrictKind(step.expect.kind) && this.looksLikeQuestion()));
+    if (prefersFaq) {
+      this.replies.push(this.deps.faqReply(faq, this.lang));
+      this.say('common.resume');
+      return this.prompt(step);
+    }
+    if (answer.ok) {
+      const option = step.expect.kind === 'choice' ? step.expect.options.find((o) => o.value === answer.value) : undefined;
+      return this.accept(step, answer, option);
+    }
+    if (this.confidentIntent() === 'talk_to_human') return this.startFlow(HUMAN_FLOW);
+    return this.miss(step, step.invalid ?? answer.template ?? 'validation.choice', answer.params);
+  }
+
+  private async answerReview(step: StepOf<'review'>): Promise<void> {
+    const frame = this.state.frame!;
+    const n = normalizeForMatch(this.input.text);
+    if (n === '0' || this.deps.commands.is('yes', this.input.text)) {
+      frame.history.push(frame.step);
+      frame.attempts = 0;
+      return this.advance(step.next);
+    }
+    if (/^\d+$/.test(n)) {
+      const field = step.fields[Number(n) - 1];
+      if (field) {
+        frame.returnTo = frame.step;
+        frame.attempts = 0;
+        return this.advance(field.step, { force: true });
+      }
+    }
+    const faq = this.faqMatch();
+    if (faq) {
+      this.replies.push(this.deps.faqReply(faq, this.lang));
+      this.say('common.resume');
+      return this.reprompt();
+    }
+    return this.miss(step, 'review.confirm');
+  }
+
+  /** An answer that does not fit: explain and ask again, and after a few misses offer a researcher (policy step 3). */
+  private miss(step: Step, template: string, params: Record<string, string | number> = {}): Promise<void> {
+    const frame = this.state.frame!;
+    frame.attempts += 1;
+    const max = step.type === 'ask' ? step.maxAttempts : 3;
+    if (frame.attempts >= max) {
+      frame.offeringHuman = true;
+      frame.attempts = 0;
+      this.replies.push({
+        template: 'common.offer-human',
+        choices: [
+          { value: 'yes', label: 'common.offer-human-yes' },
+          { value: 'no', label: 'common.offer-human-no' },
+        ],
+      });
+      return Promise.resolve();
+    }
+    this.say(template, params);
+    return this.reprompt();
+  }
+
+  private async accept(step: StepOf<'ask'>, answer: Extract<Answer, { ok: true }>, option?: ChoiceOption): Promise<void> {
+    const frame = this.state.frame!;
+    if (answer.masked !== undefined) {
+      frame.sealed[step.saveAs] = this.deps.sealer.seal(String(answer.value));
+      frame.data[step.saveAs] = answer.masked;
+      this.effects.push({ kind: 'redact-input', text: answer.masked });
+    } else {
+      frame.data[step.saveAs] = answer.value;
+    }
+    if (answer.media) frame.files[step.saveAs] = answer.media;
+    frame.history.push(frame.step);
+    frame.attempts = 0;
+    this.state.misses = 0;
+    return this.advance(option?.next ?? this.afterAnswer(step));
+  }
+
+  private afterAnswer(step: StepOf<'ask'>): string {
+    const frame = this.state.frame!;
+    const target = frame.returnTo ?? step.next;
+    frame.returnTo = null;
+    return target;
+  }
+
+  // ── running steps ───────────────────────────────────────────────────────────
+
+  private async startFlow(flowId: string, data: Record<string, string> = {}): Promise<void> {
+    const loaded = this.loadFlow(flowId);
+    this.state.frame = this.newFrame(flowId, loaded.revision, loaded.flow.start, data);
+    return this.advance(loaded.flow.start);
+  }
+
+  private newFrame(flow: string, revision: string, step: string, data: Record<string, string> = {}): Frame {
+    return {
+      flow,
+      revision,
+      step,
+      data: { ...this.seed, ...data },
+      sealed: {},
+      files: {},
+      history: [],
+      returnTo: null,
+      attempts: 0,
+      offeringHuman: false,
+    };
+  }
+
+  private loadFlow(id: string): { flow: Flow; revision: string } {
+    const loaded = this.deps.flows.get(id);
+    if (!loaded) throw new FlowRuntimeError(`flow "${id}" is not loaded`, id, '-');
+    return loaded;
+  }
+
+  private currentFlow(): Flow | undefined {
+    const frame = this.state.frame;
+    return frame ? this.deps.flows.revision(frame.flow, frame.revision) : undefined;
+  }
+
+  private currentStep(): Step | undefined {
+    return this.currentFlow()?.steps[this.state.frame!.step];
+  }
+
+  /** Runs steps from `stepId` until one waits for the beneficiary or the flow ends. */
+  private async advance(stepId: string, opts: { force?: boolean } = {}): Promise<void> {
+    let id = stepId;
+    let force = opts.force ?? false;
+    for (let guard = 0; guard < MAX_STEPS_PER_TURN; guard++) {
+      const frame = this.state.frame;
+      if (!frame) return;
+      if (id === END) {
+        this.state.frame = null;
+        return;
+      }
+      const flow = this.currentFlow();
+      const step = flow?.steps[id];
+      if (!flow || !step) throw new FlowRuntimeError(`unknown step "${id}"`, frame.flow, id);
+      frame.step = id;
+      switch (step.type) {
+        case 'say':
+          this.say(step.template);
+          id = step.next;
+          break;
+        case 'ask':
+          if (!force && step.skipIfSet && frame.data[step.saveAs] !== undefined) {
+            id = step.next;
+            break;
+          }
+          return this.prompt(step);
+        case 'review':
+          return this.prompt(step);
+        case 'branch': {
+          const hit = step.cases.find((c) => evaluateCondition(c.when, frame.data));
+          id = hit ? hit.next : step.otherwise;
+          break;
+        }
+        case 'action': {
+          const result = await this.deps.runAction({ name: step.action as ActionName, args: { ...step.with }, frame, language: this.lang });
+          Object.assign(frame.data, result.outputs ?? {});
+          this.replies.push(...(result.replies ?? []));
+          this.effects.push(...(result.effects ?? []));
+          if (result.language) this.state.language = result.language;
+          const target = step.outcomes[result.outcome] ?? step.next;
+          if (!target || !(actionCatalog[step.action as ActionName].outcomes as readonly string[]).includes(result.outcome)) {
+            throw new FlowRuntimeError(`action "${step.action}" reported "${result.outcome}", which leads nowhere`, frame.flow, id);
+          }
+          id = target;
+          break;
+        }
+        case 'flow': {
+          const carried = this.carriedData(frame);
+          const loaded = this.loadFlow(step.flow);
+          this.state.frame = this.newFrame(step.flow, loaded.revision, loaded.flow.start, carried);
+          id = loaded.flow.start;
+          break;
+        }
+        case 'end':
+          if (step.template) this.say(step.template);
+          this.state.frame = null;
+          return;
+      }
+      force = false;
+    }
+    throw new FlowRuntimeError(`more than ${MAX_STEPS_PER_TURN} steps without waiting for an answer`, this.state.frame?.flow ?? '-', id);
+  }
+
+  /** Handoff reason and priority survive a jump into the human flow. */
+  private carriedData(frame: Frame): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of ['handoffReason', 'handoffPriority'] as const) {
+      const v = frame.data[k];
+      if (typeof v === 'string') out[k] = v;
+    }
+    return out;
+  }
+
+  private reprompt(): Promise<void> {
+    const step = this.currentStep();
+    if (!step) {
+      this.state.frame = null;
+      return this.startFlow(MAIN_MENU_FLOW);
+    }
+    return this.advance(this.state.frame!.step, { force: true });
+  }
+
+  private prompt(step: StepOf<'ask'> | StepOf<'review'>): Promise<void> {
+    const frame = this.state.frame!;
+    if (step.type === 'review') {
+      const flow = this.currentFlow()!;
+      this.replies.push({
+        template: step.template,
+        params: this.templateData(),
+        lines: [
+          ...step.fields.map((f, i) => ({
+            template: 'review.line',
+            params: { number: i + 1, label: { t: f.label }, value: this.displayValue(flow, f.step, f.var) },
+          })),
+          { template: 'review.confirm', params: {} },
+        ],
+      });
+      return Promise.resolve();
+    }
+    this.replies.push({
+      template: step.template,
+      params: this.templateData(),
+      choices: step.expect.kind === 'choice' ? step.expect.options.map((o) => ({ value: o.value, label: o.label })) : [],
+      lines: step.skippable ? [{ template: 'common.skip-hint', params: {} }] : [],
+    });
+    void frame;
+    return Promise.resolve();
+  }
+
+  /** How an answer reads on the review screen: a choice by its label, a missing one as "not given". */
+  private displayValue(flow: Flow, stepId: string, variable: string): TemplateParam {
+    const value = this.state.frame!.data[variable];
+    if (value === undefined || value === '') return { t: 'review.not-given' };
+    const step = flow.steps[stepId];
+    if (step?.type === 'ask' && step.expect.kind === 'choice') {
+      const option = step.expect.options.find((o) => o.value === value);
+      if (option) return { t: option.label };
+    }
+    return typeof value === 'boolean' ? String(value) : value;
+  }
+
+  private templateData(): Record<string, TemplateParam> {
+    const out: Record<string, TemplateParam> = {};
+    for (const [k, v] of Object.entries(this.state.frame?.data ?? {})) out[k] = typeof v === 'boolean' ? String(v) : v;
+    return out;
+  }
+
+  private say(template: string, params: Record<string, TemplateParam> = {}): void {
+    this.replies.push({ template, params: { ...this.templateData(), ...params } });
+  }
+
+  private pickOption(options: ChoiceOption[], opts: { numbersAllowed: boolean }): ChoiceOption | null {
+    const n = normalizeForMatch(this.input.text);
+    if (!n || (!opts.numbersAllowed && /^\d+$/.test(n) && !options[Number(n) - 1])) return null;
+    const answer = checkAnswer(
+      { kind: 'choice', options },
+      this.input,
+      { labels: (o) => this.deps.labelsOf(o.label), intent: this.confidentIntent() },
+      () => false,
+    );
+    return answer.ok ? (options.find((o) => o.value === answer.value) ?? null) : null;
+  }
+
+  private looksLikeQuestion(): boolean {
+    const t = this.input.text;
+    return /[؟?]/.test(t) || QUESTION_WORDS.test(normalizeForMatch(t));
+  }
+}

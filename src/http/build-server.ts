@@ -1,0 +1,24 @@
+/**
+ * The web role's HTTP server, built without listening so tests can `inject()` into it. Channels add their
+ * routes; one error handler keeps a bad request a 4xx with a clear message, logged, and never a crash.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+export function buildServer(opts: { log: Logger; health(): Promise<Record<string, string>> }): FastifyInstance {
+  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    else req.log.warn({ url: req.url, reason: err.message }, 'bad request');
+    return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
+  });
+  app.get('/api/health', async (_req, reply) => {
+    try {
+      return { status: 'ok', ...(await opts.health()) };
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', reason: (err as Error).message });
+    }
+  });
+  return app;
+}

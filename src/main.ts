@@ -1,0 +1,42 @@
+/**
+ * `npm start`: loads `.env` when present, starts the roles in ROLES (all by default) and shuts down cleanly on
+ * SIGTERM/SIGINT — workers first, so a job in flight finishes or is picked up by another worker.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, loadEnv } from './config/load-config';
+import { startWasl } from './app/start-wasl';
+import { FileProblemsError, formatProblem } from './yaml/read-yaml';
+import { DataDirectoryLockedError } from './store/database';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = loadEnv();
+  const wasl = await startWasl({ env });
+  if (wasl.url) {
+    console.log(`\nWasl is running at ${wasl.url} — talk to it in another terminal with: npm run chat\n`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping Wasl…`);
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    await wasl.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof FileProblemsError) {
+    console.error('Wasl cannot start: the flows, templates or profile have problems:');
+    for (const p of err.problems) console.error(`  ${formatProblem(p)}`);
+  } else if (err instanceof ConfigError || err instanceof DataDirectoryLockedError) {
+    console.error(`Wasl cannot start: ${err.message}`);
+  } else {
+    console.error('Wasl cannot start:', err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+/**
+ * What every adapter hands to `ingest()`, whatever the provider: validated here once, so the engine never
+ * sees a provider's shape.
+ */
+import { z } from 'zod';
+import { channelNameSchema } from './channel-name';
+
+export const inboundMediaSchema = z.object({
+  /** Key in the document store; adapters store the bytes before ingesting (content-addressed, so retries are free). */
+  storageKey: z.string().min(1),
+  mimeType: z.string().min(3).max(200),
+  fileName: z.string().max(300).optional(),
+  sizeBytes: z.number().int().min(0),
+});
+export type InboundMedia = z.infer<typeof inboundMediaSchema>;
+
+export const inboundMessageSchema = z.object({
+  channel: channelNameSchema,
+  channelUserId: z.string().min(1).max(300),
+  /** The provider's own id: a redelivery carries the same one, which makes ingest a no-op. */
+  providerMessageId: z.string().min(1).max(500),
+  text: z.string().max(10_000).default(''),
+  media: z.array(inboundMediaSchema).max(10).default([]),
+  displayName: z.string().max(200).optional(),
+  receivedAt: z.coerce.date().default(() => new Date()),
+});
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+export type InboundMessageInput = z.input<typeof inboundMessageSchema>;

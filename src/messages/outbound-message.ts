@@ -1,0 +1,33 @@
+/**
+ * A reply as the engine decides it (template + values) and as stored and sent (rendered text + choices).
+ * Rendering happens once, at decision time, in the conversation's language and with the channel's variant,
+ * so the history shows exactly what the beneficiary was sent.
+ */
+import { z } from 'zod';
+
+/** A value for a template variable; `{ t: key }` is itself rendered from a template (a status label, a choice label). */
+export const templateParamSchema = z.union([z.string(), z.number(), z.date(), z.object({ t: z.string() })]);
+export type TemplateParam = z.infer<typeof templateParamSchema>;
+
+const templateRefSchema = z.object({
+  template: z.string(),
+  params: z.record(z.string(), templateParamSchema).default({}),
+});
+
+/** What the engine emits. */
+export const replySchema = templateRefSchema.extend({
+  /** Further lines appended to the same message (a review list, a list of requests). */
+  lines: z.array(templateRefSchema).default([]),
+  /** Choices offered with this message; labels are template keys. */
+  choices: z.array(z.object({ value: z.string(), label: z.string() })).default([]),
+});
+export type Reply = z.infer<typeof replySchema>;
+export type ReplyInput = z.input<typeof replySchema>;
+
+/** What is stored in `messages.payload` for an outbound message. */
+export const outboundPayloadSchema = z.object({
+  template: z.string().optional(),
+  choices: z.array(z.object({ number: z.number().int(), value: z.string(), label: z.string() })).default([]),
+  language: z.enum(['ar', 'en']),
+});
+export type OutboundPayload = z.infer<typeof outboundPayloadSchema>;

@@ -1,0 +1,46 @@
+import { extractEntities, isValidSaudiId, normalizeSaudiMobile } from './extract-entities';
+
+describe('reference numbers', () => {
+  test.each([
+    ['وش صار على REQ-10482', 'REQ-10482'],
+    ['req 10482 please', 'REQ-10482'],
+    ['REQ10482', 'REQ-10482'],
+    ['رقم طلبي ١٠٤٨٢', 'REQ-10482'],
+    ['الطلب رقم: 10482', 'REQ-10482'],
+  ])('%s', (text, expected) => {
+    expect(extractEntities(text).referenceNumbers).toEqual([expected]);
+  });
+
+  test('a bare number without a naming word is not a reference', () => {
+    expect(extractEntities('عندي 10482 ريال').referenceNumbers).toEqual([]);
+  });
+});
+
+describe('national ID / iqama', () => {
+  test('accepts valid check digits for citizens and residents', () => {
+    for (const id of ['1000000008', '1234567897', '2000000006', '2345678904']) expect(isValidSaudiId(id)).toBe(true);
+  });
+  test('rejects bad check digit, first digit or length', () => {
+    for (const id of ['1234567890', '2345678901', '3000000008', '123456789', '1000000000']) expect(isValidSaudiId(id)).toBe(false);
+  });
+  test('extracts only valid IDs, also in Arabic-Indic digits', () => {
+    expect(extractEntities('هويتي ١٢٣٤٥٦٧٨٩٧ والقديمه 1234567890').nationalIds).toEqual(['1234567897']);
+  });
+});
+
+describe('Saudi mobiles', () => {
+  test.each(['0501234567', '501234567', '+966501234567', '00966501234567', '966501234567', '050 123 4567', '050-123-4567', '٠٥٠١٢٣٤٥٦٧', '\u200e+966 50 123 4567'])(
+    '%s → +966501234567',
+    (raw) => expect(normalizeSaudiMobile(raw)).toBe('+966501234567'),
+  );
+  test('rejects landlines and short numbers', () => {
+    expect(normalizeSaudiMobile('0111234567')).toBeNull();
+    expect(normalizeSaudiMobile('05012345')).toBeNull();
+  });
+  test('are extracted from running text as E.164', () => {
+    expect(extractEntities('رقمي الجديد ٠٥٥ ٩٩٨ ٨٧٧٦ سجلوه').mobiles).toEqual(['+966559988776']);
+  });
+  test('an ID is not mistaken for a mobile', () => {
+    expect(extractEntities('1234567897').mobiles).toEqual([]);
+  });
+});

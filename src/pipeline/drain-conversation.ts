@@ -1,0 +1,194 @@
+/**
+ * Step 2 of the path of one message (ARCHITECTURE.md): take every unprocessed inbound message of one
+ * conversation in arrival order, run the engine on each, and in ONE transaction save the new state, mark the
+ * messages processed and write the replies as `queued` outbound rows (a transactional outbox). The row lock on
+ * the conversation makes this correct for any number of workers on any number of machines; the queue's
+ * per-conversation deduplication only keeps them from waiting on each other. See docs/decisions/0003.
+ */
+import { and, asc, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { BusinessCalendar } from '../calendar/business-calendar';
+import type { Content } from '../content/load-content';
+import type { ActionHandler } from '../engine/action-context';
+import type { ActionName } from '../engine/action-catalog';
+import { parseConversationState, type ConversationState } from '../engine/conversation-state';
+import { runTurn, type EngineDeps, type TextUnderstanding, type TurnResult } from '../engine/run-turn';
+import { createCommandMatcher } from '../engine/commands';
+import type { FaqResponder } from '../faq/faq-responder';
+import type { Sealer } from '../identity/sealed-value';
+import { inboundMediaSchema } from '../messages/inbound-message';
+import type { ChannelName } from '../messages/channel-name';
+import type { Queues } from '../queue/queues';
+import type { Db, Tx } from '../store/database';
+import { conversations, messages } from '../store/schema';
+import type { ReplyRenderer } from '../templating/render-reply';
+import { languages, type Language } from '../templating/template-catalog';
+import { z } from 'zod';
+
+/** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
+export const DRAIN_BATCH = 20;
+
+export interface EngineServices {
+  db: Db;
+  queues: Pick<Queues, 'enqueueSend' | 'requestDrain'>;
+  log: Logger;
+  content: Content;
+  renderer: ReplyRenderer;
+  calendar: BusinessCalendar;
+  sealer: Sealer;
+  faq: FaqResponder;
+  understand(text: string): TextUnderstanding | null;
+  actions: Record<ActionName, ActionHandler>;
+  thresholds: { intent: number; faq: number };
+  clock(): Date;
+}
+
+export interface DrainOutcome {
+  processed: number;
+  outbound: { id: number; channel: ChannelName }[];
+  more: boolean;
+}
+
+const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default([]) });
+
+export function createEngineDrain(svc: EngineServices) {
+  const commands = createCommandMatcher(svc.content.commands);
+  const labelCache = new Map<string, string[]>();
+  const labelsOf = (key: string) => {
+    let labels = labelCache.get(key);
+    if (!labels) {
+      labels = languages.map((lang) => svc.renderer.text(key, lang, 'cli'));
+      labelCache.set(key, labels);
+    }
+    return labels;
+  };
+  const defaultLanguage = svc.content.organisation.defaultLanguage;
+
+  /** Runs one turn inside a savepoint: a failing turn undoes its own writes and nothing else. */
+  async function turn(
+    tx: Tx,
+    conv: typeof conversations.$inferSelect,
+    msg: typeof messages.$inferSelect,
+    state: ConversationState,
+    mode: TurnMode,
+  ): Promise<TurnResult & { failed: boolean }> {
+    const now = svc.clock();
+    const input = { text: msg.text ?? '', media: payloadMediaSchema.parse(msg.payload ?? {}).media };
+    try {
+      return await tx.transaction(async (sp) => {
+        const deps: EngineDeps = {
+          flows: svc.content.flows,
+          commands,
+          labelsOf,
+          understand: svc.understand,
+          faqReply: (id, lang) => svc.faq.reply(id, lang),
+          sealer: svc.sealer,
+          defaultLanguage,
+          thresholds: svc.thresholds,
+          runAction: (call) =>
+            svc.actions[call.name](
+              {
+                tx: sp,
+                conversationId: conv.id,
+                contactId: conv.contactId,
+                beneficiaryId: conv.beneficiaryId,
+                channel: conv.channel as ChannelName,
+                messageId: msg.id,
+                now,
+                organisation: svc.content.organisation,
+                calendar: svc.calendar,
+                renderer: svc.renderer,
+                sealer: svc.sealer,
+              },
+              call,
+            ),
+        };
+        const result = await runTurn(deps, state, input, mode);
+        // Render inside the savepoint too: a template problem is a failed turn, not a wedged conversation.
+        const lang = result.state.language ?? defaultLanguage;
+        for (const r of result.replies) svc.renderer.render(r, lang, conv.channel);
+        return { ...result, failed: false };
+      });
+    } catch (err) {
+      svc.log.error({ err, conversationId: conv.id, messageId: msg.id }, 'turn failed; the beneficiary is told and the flow restarts');
+      return {
+        state: { ...state, frame: null },
+        replies: [{ template: 'common.internal-error' }],
+        effects: [],
+        failed: true,
+      };
+    }
+  }
+
+  async function drainOnce(conversationId: number): Promise<DrainOutcome> {
+    return svc.db.transaction(async (tx) => {
+      const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('update');
+      if (!conv) return { processed: 0, outbound: [], more: false };
+      const pending = await tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in'), eq(messages.status, 'received')))
+        .orderBy(asc(messages.seq))
+        .limit(DRAIN_BATCH);
+      if (pending.length === 0) return { processed: 0, outbound: [], more: false };
+
+      let state = parseConversationState(conv.state);
+      let mode: TurnMode = conv.status;
+      const handoff: Partial<typeof conversations.$inferInsert> = {};
+      const outbound: DrainOutcome['outbound'] = [];
+      const now = svc.clock();
+
+      for (const msg of pending) {
+        const result = await turn(tx, conv, msg, state, mode);
+        state = result.state;
+        for (const effect of result.effects) {
+          if (effect.kind === 'handoff') {
+            mode = 'waiting';
+            Object.assign(handoff, { handoffReason: effect.reason, handoffPriority: effect.priority, handedOffAt: now });
+          } else if (effect.kind === 'return-to-bot') {
+            mode = 'bot';
+            Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null });
+          } else {
+            await tx.update(messages).set({ text: effect.text }).where(eq(messages.id, msg.id));
+          }
+        }
+        const lang: Language = state.language ?? defaultLanguage;
+        for (const reply of result.replies) {
+          const rendered = svc.renderer.render(reply, lang, conv.channel);
+          const [row] = await tx
+            .insert(messages)
+            .values({
+              conversationId,
+              direction: 'out',
+              channel: conv.channel,
+              author: 'bot',
+              text: rendered.text,
+              payload: { template: rendered.template, choices: rendered.choices, language: lang },
+              status: 'queued',
+            })
+            .returning({ id: messages.id });
+          outbound.push({ id: row!.id, channel: conv.channel as ChannelName });
+        }
+        await tx
+          .update(messages)
+          .set({ status: 'processed', processedAt: now, error: result.failed ? 'turn failed' : null })
+          .where(eq(messages.id, msg.id));
+      }
+      await tx
+        .update(conversations)
+        .set({ state, status: mode === 'resolved' ? conv.status : mode, updatedAt: now, ...handoff })
+        .where(eq(conversations.id, conversationId));
+      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH };
+    });
+  }
+
+  /** Drains a conversation and hands its replies to the outbound queues once the transaction has committed. */
+  return async function drainConversation(conversationId: number): Promise<DrainOutcome> {
+    const outcome = await drainOnce(conversationId);
+    for (const o of outcome.outbound) await svc.queues.enqueueSend(o.channel, o.id);
+    if (outcome.more) await svc.queues.requestDrain(conversationId);
+    return outcome;
+  };
+}
+
+type TurnMode = (typeof conversations.$inferSelect)['status'];

@@ -1,0 +1,114 @@
+/**
+ * Step 1 of the path of one message (ARCHITECTURE.md): store it, once, and ask for a drain. Nothing is
+ * answered here — webhook handlers call this and return at once.
+ *
+ * The conversation row is locked while the message takes its arrival number, so arrival order is commit order
+ * and a drain can never see message 5 before message 4 is visible.
+ */
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { inboundMessageSchema, type InboundMessageInput } from '../messages/inbound-message';
+import type { Queues } from '../queue/queues';
+import type { Db, Tx } from '../store/database';
+import { beneficiaries, contacts, conversations, messages } from '../store/schema';
+
+export interface IngestResult {
+  messageId: number;
+  conversationId: number;
+  duplicate: boolean;
+}
+
+export interface IngestDeps {
+  db: Db;
+  queues: Pick<Queues, 'requestDrain'>;
+  log: Logger;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export async function ingest(deps: IngestDeps, raw: InboundMessageInput): Promise<IngestResult> {
+  const inbound = inboundMessageSchema.parse(raw);
+  let result: IngestResult | undefined;
+  // Two first messages from one new person race to create the contact or the open conversation; the loser's
+  // transaction hits a unique index and simply runs again, finding what the winner made.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      result = await deps.db.transaction((tx) => storeInbound(tx, inbound));
+      break;
+    } catch (err) {
+      if (attempt < 3 && pgCode(err) === UNIQUE_VIOLATION) continue;
+      throw err;
+    }
+  }
+  try {
+    await deps.queues.requestDrain(result.conversationId);
+  } catch (err) {
+    // Stored is what matters: the sweeper finds unprocessed messages and asks again.
+    deps.log.warn({ err, conversationId: result.conversationId }, 'message stored but the drain request failed; the sweeper will retry');
+  }
+  return result;
+}
+
+async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.parse>): Promise<IngestResult> {
+  const existing = await tx
+    .select({ id: messages.id, conversationId: messages.conversationId })
+    .from(messages)
+    .where(and(eq(messages.channel, m.channel), eq(messages.providerMessageId, m.providerMessageId), eq(messages.direction, 'in')))
+    .limit(1);
+  if (existing[0]) return { messageId: existing[0].id, conversationId: existing[0].conversationId, duplicate: true };
+
+  let [contact] = await tx
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.channel, m.channel), eq(contacts.channelUserId, m.channelUserId)))
+    .limit(1);
+  if (!contact) {
+    const [beneficiary] = await tx.insert(beneficiaries).values({}).returning({ id: beneficiaries.id });
+    [contact] = await tx
+      .insert(contacts)
+      .values({ beneficiaryId: beneficiary!.id, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName })
+      .returning();
+  } else {
+    await tx.update(contacts).set({ lastSeenAt: sql`now()` }).where(eq(contacts.id, contact.id));
+  }
+
+  let [conversation] = await tx
+    .select({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq })
+    .from(conversations)
+    .where(and(eq(conversations.contactId, contact!.id), ne(conversations.status, 'resolved')))
+    .for('update');
+  if (!conversation) {
+    [conversation] = await tx
+      .insert(conversations)
+      .values({ contactId: contact!.id, beneficiaryId: contact!.beneficiaryId, channel: m.channel })
+      .returning({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq });
+  }
+  const seq = conversation!.lastInboundSeq + 1;
+  const [stored] = await tx
+    .insert(messages)
+    .values({
+      conversationId: conversation!.id,
+      direction: 'in',
+      channel: m.channel,
+      seq,
+      providerMessageId: m.providerMessageId,
+      author: 'beneficiary',
+      text: m.text,
+      payload: { media: m.media },
+      status: 'received',
+      receivedAt: m.receivedAt,
+    })
+    .returning({ id: messages.id });
+  await tx
+    .update(conversations)
+    .set({ lastInboundSeq: seq, updatedAt: sql`now()` })
+    .where(eq(conversations.id, conversation!.id));
+  return { messageId: stored!.id, conversationId: conversation!.id, duplicate: false };
+}
+
+function pgCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * BullMQ workers of the engine and outbound roles. Processors stay thin: parse the payload, call the service.
+ */
+import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
+import { markFailed, sendOutbound } from '../pipeline/send-outbound';
+import type { Db } from '../store/database';
+import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema } from './queues';
+
+export function createEngineWorker(opts: {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  drain(conversationId: number): Promise<unknown>;
+  log: Logger;
+  lockDurationMs?: number;
+}): Worker {
+  const worker = new Worker(
+    ENGINE_QUEUE,
+    async (job) => {
+      const parsed = drainJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed drain job ${job.id}: ${parsed.error.message}`);
+      return opts.drain(parsed.data.conversationId);
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
+    },
+  );
+  worker.on('failed', (job, err) => opts.log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'drain job failed'));
+  worker.on('error', (err) => opts.log.error({ err }, 'engine worker error'));
+  return worker;
+}
+
+export function createOutboundWorker(opts: {
+  connection: ConnectionOptions;
+  prefix: string;
+  adapter: ChannelAdapter;
+  db: Db;
+  log: Logger;
+}): Worker {
+  const { adapter } = opts;
+  const worker: Worker = new Worker(
+    outboundQueueName(adapter.channel),
+    async (job) => {
+      const parsed = sendJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
+      try {
+        return await sendOutbound({ db: opts.db, log: opts.log, adapter }, parsed.data.messageId);
+      } catch (err) {
+        // A provider's "slow down" pauses the whole channel queue without using up an attempt.
+        if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
+          await worker.rateLimit(err.retryAfterMs);
+          throw Worker.RateLimitError();
+        }
+        throw err;
+      }
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: 4,
+      limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs },
+    },
+  );
+  worker.on('failed', async (job, err) => {
+    if (!job) return;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    opts.log.warn({ err, jobId: job.id, attempts: job.attemptsMade, exhausted }, 'send failed');
+    if (exhausted) await markFailed(opts.db, sendJobSchema.parse(job.data).messageId, err.message).catch(() => undefined);
+  });
+  worker.on('error', (err) => opts.log.error({ err, channel: adapter.channel }, 'outbound worker error'));
+  return worker;
+}

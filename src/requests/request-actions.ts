@@ -1,0 +1,189 @@
+/**
+ * Flow actions on support requests: submit one (policy steps 4–6), look one up (status on demand), check the
+ * identity of someone asking about a request that is not theirs, and attach documents.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { ActionContext, ActionHandler } from '../engine/action-context';
+import type { ActionResult } from '../engine/run-turn';
+import { formatGregorian, formatHijri } from '../templating/format-date';
+import type { Language } from '../templating/template-catalog';
+import { auditLog, beneficiaries, requestDocuments, requestReferenceSeq, requests, requestStatusHistory } from '../store/schema';
+import { formatReferenceNumber } from './reference-number';
+
+/** Wrong last-four-digit answers allowed per request (across all conversations) before lookups by others stop. */
+export const MAX_IDENTITY_FAILURES = 5;
+/** And per conversation, so one person cannot walk through many requests. */
+const MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION = 3;
+
+type RequestRow = typeof requests.$inferSelect;
+
+function decisionDates(ctx: ActionContext, due: string | null, lang: Language): Record<string, string> {
+  if (!due) return {};
+  const date = new Date(`${due}T12:00:00Z`);
+  return {
+    decisionDateHijri: formatHijri(date, lang, ctx.organisation.timezone),
+    decisionDateGregorian: formatGregorian(date, lang, ctx.organisation.timezone),
+  };
+}
+
+function statusOutputs(ctx: ActionContext, r: RequestRow, lang: Language): Record<string, string> {
+  return {
+    referenceNumber: r.referenceNumber,
+    statusLabel: ctx.renderer.text(`status.${r.status}`, lang, ctx.channel),
+    statusDate: formatGregorian(r.updatedAt, lang, ctx.organisation.timezone),
+    ...decisionDates(ctx, r.dueDate, lang),
+  };
+}
+
+export const createRequest: ActionHandler = async (ctx, call) => {
+  const { frame, language } = call;
+  const d = frame.data;
+  if (d.attestation !== 'agree') return { outcome: 'not-attested' };
+  const sealedId = frame.sealed.nationalId;
+  if (!sealedId) throw new Error('requests.create needs the answer "nationalId" (a national-id question) in the same flow');
+  const nationalId = ctx.sealer.open(sealedId);
+  const type = String(d.requestType ?? 'other');
+  const documents = ctx.organisation.requestTypes.find((t) => t.id === type)?.documents ?? [];
+  const committee = ctx.organisation.committee;
+  const dueDate = committee.enabled ? ctx.calendar.localDate(ctx.calendar.decisionDate(ctx.now)) : null;
+  const attestationTemplate = String(call.args.attestationTemplate ?? '');
+  if (!attestationTemplate) throw new Error('requests.create needs `with: { attestationTemplate }` naming the text the applicant accepted');
+
+  const next = await ctx.tx.execute(sql`select nextval(${requestReferenceSeq.seqName}) as value`);
+  // node-postgres and PGlite both return `{ rows }`; the sequence value arrives as text (bigint).
+  const value = (next as unknown as { rows: { value: string }[] }).rows[0]!.value;
+  const referenceNumber = formatReferenceNumber(Number(value));
+  const answers = Object.fromEntries(Object.entries(d).filter(([k]) => !['nationalId', 'attestation', 'document', 'sendDocuments'].includes(k)));
+  const [created] = await ctx.tx
+    .insert(requests)
+    .values({
+      referenceNumber,
+      beneficiaryId: ctx.beneficiaryId,
+      contactId: ctx.contactId,
+      conversationId: ctx.conversationId,
+      type,
+      answers: { ...answers, nationalIdMasked: d.nationalId },
+      nationalIdSealed: sealedId,
+      nationalIdHash: ctx.sealer.hash(nationalId),
+      // Policy step 4: the exact declaration as the applicant saw it, when, and where.
+      attestation: {
+        text: ctx.renderer.text(attestationTemplate, language, ctx.channel),
+        template: attestationTemplate,
+        language,
+        channel: ctx.channel,
+        messageId: ctx.messageId,
+        at: ctx.now.toISOString(),
+      },
+      dueDate,
+      documentsRequired: documents,
+      submittedAt: ctx.now,
+      updatedAt: ctx.now,
+    })
+    .returning();
+  await ctx.tx.insert(requestStatusHistory).values({ requestId: created!.id, fromStatus: null, toStatus: 'submitted', reason: 'submitted by the beneficiary', at: ctx.now });
+  await ctx.tx
+    .update(beneficiaries)
+    .set({
+      fullName: String(d.name ?? ''),
+      mobile: typeof d.mobile === 'string' ? d.mobile : null,
+      nationalIdSealed: sealedId,
+      nationalIdHash: ctx.sealer.hash(nationalId),
+      language,
+    })
+    .where(eq(beneficiaries.id, ctx.beneficiaryId));
+
+  const bullet = language === 'ar' ? '• ' : '• ';
+  return {
+    outcome: 'created',
+    outputs: {
+      referenceNumber,
+      decisionDays: committee.decisionDays,
+      documentsCount: documents.length,
+      documentsList: documents.map((doc) => bullet + ctx.renderer.text(`documents.${doc}`, language, ctx.channel)).join('\n'),
+      ...decisionDates(ctx, dueDate, language),
+    },
+  };
+};
+
+export const findRequest: ActionHandler = async (ctx, call): Promise<ActionResult> => {
+  const reference = call.frame.data.reference;
+  const lang = call.language;
+  if (reference === undefined || reference === 'mine') {
+    const mine = await ctx.tx
+      .select()
+      .from(requests)
+      .where(eq(requests.beneficiaryId, ctx.beneficiaryId))
+      .orderBy(desc(requests.submittedAt))
+      .limit(10);
+    if (mine.length === 0) return { outcome: 'none', outputs: { requestsCount: 0 } };
+    const lines = mine.map((r) => {
+      const o = statusOutputs(ctx, r, lang);
+      return ctx.renderer.text('status.list-line', lang, ctx.channel, { referenceNumber: r.referenceNumber, statusLabel: o.statusLabel!, statusDate: o.statusDate! });
+    });
+    return { outcome: 'list', outputs: { requestsList: lines.join('\n'), requestsCount: mine.length } };
+  }
+  const [request] = await ctx.tx.select().from(requests).where(eq(requests.referenceNumber, String(reference))).limit(1);
+  if (!request) return { outcome: 'not-found', outputs: { referenceNumber: String(reference) } };
+  if (request.beneficiaryId === ctx.beneficiaryId) return { outcome: 'found', outputs: statusOutputs(ctx, request, lang) };
+  if (request.identityFailures >= MAX_IDENTITY_FAILURES) return { outcome: 'needs-identity', outputs: { referenceNumber: request.referenceNumber } };
+  return { outcome: 'needs-identity', outputs: { referenceNumber: request.referenceNumber } };
+};
+
+export const verifyIdentity: ActionHandler = async (ctx, call): Promise<ActionResult> => {
+  const { frame, language } = call;
+  const [request] = await ctx.tx.select().from(requests).where(eq(requests.referenceNumber, String(frame.data.reference ?? ''))).limit(1);
+  const sealedDigits = frame.sealed.idLast4;
+  if (!request || !sealedDigits) return { outcome: 'failed', outputs: { attemptsLeft: 0 } };
+  const attemptsSoFar = Number(frame.data.identityAttempts ?? 0);
+  if (request.identityFailures >= MAX_IDENTITY_FAILURES || attemptsSoFar >= MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION) {
+    return { outcome: 'locked' };
+  }
+  const expected = Buffer.from(ctx.sealer.open(request.nationalIdSealed).slice(-4));
+  const given = Buffer.from(ctx.sealer.open(sealedDigits));
+  const match = expected.length === given.length && timingSafeEqual(expected, given);
+  await ctx.tx.insert(auditLog).values({
+    action: match ? 'request.identity-verified' : 'request.identity-failed',
+    subjectKind: 'request',
+    subjectId: String(request.id),
+    beneficiaryId: request.beneficiaryId,
+    details: { conversationId: ctx.conversationId, channel: ctx.channel },
+    at: ctx.now,
+  });
+  if (match) return { outcome: 'verified', outputs: statusOutputs(ctx, request, language) };
+  const [updated] = await ctx.tx
+    .update(requests)
+    .set({ identityFailures: sql`${requests.identityFailures} + 1` })
+    .where(eq(requests.id, request.id))
+    .returning({ failures: requests.identityFailures });
+  const attempts = attemptsSoFar + 1;
+  const left = Math.min(MAX_IDENTITY_FAILURES - updated!.failures, MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION - attempts);
+  if (left <= 0) return { outcome: 'locked', outputs: { identityAttempts: attempts } };
+  return { outcome: 'failed', outputs: { attemptsLeft: left, identityAttempts: attempts } };
+};
+
+export const addDocument: ActionHandler = async (ctx, call) => {
+  const { frame } = call;
+  const reference = frame.data.referenceNumber ?? frame.data.reference;
+  const file = frame.files.document;
+  if (!reference || !file) return { outcome: 'no-request' };
+  const [request] = await ctx.tx
+    .select({ id: requests.id })
+    .from(requests)
+    .where(and(eq(requests.referenceNumber, String(reference)), eq(requests.beneficiaryId, ctx.beneficiaryId)))
+    .limit(1);
+  if (!request) return { outcome: 'no-request' };
+  await ctx.tx.insert(requestDocuments).values({
+    requestId: request.id,
+    messageId: ctx.messageId,
+    fileName: file.fileName,
+    mimeType: file.mimeType,
+    sizeBytes: file.sizeBytes,
+    storageKey: file.storageKey,
+  });
+  const [{ count }] = (await ctx.tx.select({ count: sql<number>`count(*)::int` }).from(requestDocuments).where(eq(requestDocuments.requestId, request.id))) as [
+    { count: number },
+  ];
+  delete frame.files.document;
+  return { outcome: 'added', outputs: { documentsReceived: count } };
+};

@@ -1,0 +1,127 @@
+/**
+ * Opens the database Wasl runs on — PGlite in DATA_DIR when no DATABASE_URL is set (nothing to install), a
+ * PostgreSQL server otherwise — and applies the migrations in `drizzle/`. Both drivers share one schema, one
+ * migrations folder and one repository layer.
+ */
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { Pool } from 'pg';
+import * as schema from './schema';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle; repositories accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = path.join(__dirname, '..', '..', 'drizzle');
+
+/** Arbitrary constant: the advisory lock that serialises migrations of several instances starting at once. */
+const MIGRATION_LOCK = 7_411_001;
+
+export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
+  return openPglite(path.join(opts.dataDir, 'pglite'));
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const db = drizzlePg({ client: pool, schema });
+  const client = await pool.connect();
+  try {
+    // drizzle's migrator takes no lock; two instances booting together must not both apply a migration.
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+  return { db: db as unknown as Db, kind: 'postgres', close: () => pool.end() };
+}
+
+/**
+ * PGlite keeps no lock on its directory: two processes opening it silently lose writes (ENGINEERING.md §4.2).
+ * We hold our own lock file and refuse a directory another live process holds.
+ */
+async function openPglite(dir: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
+  try {
+    const client = await PGlite.create(dir);
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      db: db as unknown as Db,
+      kind: 'pglite',
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** An in-memory PGlite, migrated; for tests and tools. */
+export async function openMemoryPglite(): Promise<Database> {
+  const client = await PGlite.create();
+  const db = drizzlePglite({ client, schema });
+  await migratePglite(db, { migrationsFolder });
+  return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+}
+
+export class DataDirectoryLockedError extends Error {
+  constructor(readonly lockFile: string, readonly pid: number) {
+    super(
+      `the embedded database is in use by process ${pid} (lock ${lockFile}). PGlite allows one process only: ` +
+        'stop the other Wasl, or set DATABASE_URL to a PostgreSQL server to run several processes.',
+    );
+    this.name = 'DataDirectoryLockedError';
+  }
+}
+
+function acquireDirectoryLock(lockFile: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lockFile, 'utf8').trim());
+      if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirectoryLockedError(lockFile, pid);
+      // A lock left by a crashed process: take it over.
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${lockFile}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Cheap liveness probe used by health checks. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

@@ -1,0 +1,63 @@
+/**
+ * Template keys the engine itself sends (outside any flow step), with the variables each receives.
+ * `flows:check` requires every one of them in every language.
+ */
+export const engineTemplateKeys = {
+  /** Answer to a free question: the FAQ answer, then where it comes from. */
+  'common.faq-answer': ['answer', 'source'],
+  /** Said before the interrupted question is asked again after a side answer. */
+  'common.resume': [],
+  'common.cancelled': [],
+  'common.nothing-to-go-back-to': [],
+  /** After several answers that do not fit, before the researcher offer. */
+  'common.offer-human': [],
+  'common.offer-human-yes': [],
+  'common.offer-human-no': [],
+  /** Numbered-list hint shown under choices on text-only channels. */
+  'common.choose-hint': [],
+  'common.skip-hint': [],
+  /** A message with nothing the bot can use (e.g. a sticker). */
+  'common.unsupported-message': [],
+  /** Something failed on our side; the beneficiary's message is kept. */
+  'common.internal-error': [],
+  /** While waiting for a researcher: the beneficiary may return to the bot with "menu". */
+  'handoff.still-waiting': [],
+  'handoff.returned-to-bot': [],
+  /** Danger to safety or health: a human at once, and where to get help right now. */
+  'handoff.urgent': [],
+  'language.changed': [],
+  /** Review screen: one line per answer, then the instruction. */
+  'review.line': ['number', 'label', 'value'],
+  'review.confirm': [],
+  'review.not-given': [],
+  /** Validation messages, by expectation kind. */
+  'validation.text-length': ['min', 'max'],
+  'validation.name': [],
+  'validation.number': [],
+  'validation.number-range': ['min', 'max'],
+  'validation.integer': [],
+  'validation.national-id': [],
+  'validation.mobile': [],
+  'validation.date': [],
+  'validation.reference': [],
+  'validation.digits': ['length'],
+  'validation.choice': [],
+  'validation.file-missing': [],
+  'validation.file-type': [],
+  'validation.file-size': ['maxMegabytes'],
+  /** Status labels of a support request, by status id. */
+  'status.submitted': [],
+  'status.under-review': [],
+  'status.needs-info': [],
+  'status.approved': [],
+  'status.rejected': [],
+  'status.served': [],
+  'status.cancelled': [],
+  /** One line of "my requests". */
+  'status.list-line': ['referenceNumber', 'statusLabel', 'statusDate'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type EngineTemplateKey = keyof typeof engineTemplateKeys;
+
+/** Variables every template may use, filled from the organisation profile. */
+export const organisationTemplateVariables = ['orgName', 'hotline', 'website', 'email', 'workingHours', 'decisionDays'] as const;
