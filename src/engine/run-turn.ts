@@ -35,6 +35,8 @@ export interface ActionCall {
   name: ActionName;
   args: Record<string, string | number | boolean>;
   frame: Frame;
+  /** The flow revision the frame runs on (e.g. to know which answers a review step lists). */
+  flow: Flow;
   language: Language;
 }
 
@@ -81,7 +83,8 @@ export class FlowRuntimeError extends Error {
 }
 
 const MAX_STEPS_PER_TURN = 200;
-const QUESTION_WORDS = /^(كيف|متى|كم|وش|ايش|ايش|شو|هل|ماذا|ماهي|ما هي|لماذا|ليش|ليه|وين|اين|فين|مين|من|how|what|when|where|why|can|do|does|is|are)\b/;
+// `\b` knows only ASCII word characters, so Arabic words end at a space or the end of the text.
+const QUESTION_WORDS = /^(كيف|متي|كم|وش|ايش|شو|هل|ماذا|ماهي|ما هي|لماذا|ليش|ليه|وين|اين|فين|مين|how|what|when|where|why|can|do|does|is|are)(?=\s|$)/;
 
 export async function runTurn(deps: EngineDeps, state: ConversationState, input: TurnInput, mode: ConversationMode = 'bot'): Promise<TurnResult> {
   const turn = new Turn(deps, structuredClone(state), input);
@@ -143,17 +146,18 @@ class Turn {
     const frame = this.state.frame;
     if (frame?.offeringHuman) {
       frame.offeringHuman = false;
-      if (this.deps.commands.is('yes', text)) return this.startFlow(HUMAN_FLOW);
-      if (this.deps.commands.is('no', text)) {
+      const reply = this.offerAnswer(text);
+      if (reply === 'yes') return this.startFlow(HUMAN_FLOW);
+      if (reply === 'no') {
         frame.attempts = 0;
         return this.reprompt();
       }
     }
-    if (command) return this.command(command);
-    if (this.understand()?.urgent) return this.urgent();
+    const step = frame ? this.currentStep() : undefined;
+    // An exact option of the question on screen beats a command spelled the same ("English" in the language menu).
+    const exactOption = step?.type === 'ask' && step.expect.kind === 'choice' && this.exactOption(step.expect.options);
+    if (command && !exactOption) return this.command(command);
     if (!frame) return this.fromIdle();
-
-    const step = this.currentStep();
     if (!step) {
       // The flow changed under the conversation and its revision is gone: start again politely.
       this.state.frame = null;
@@ -163,6 +167,19 @@ class Turn {
     if (step.type === 'review') return this.answerReview(step);
     // A frame resting on a non-waiting step means an earlier turn failed halfway; continue from there.
     return this.advance(frame.step);
+  }
+
+  /** Yes/no to "shall we bring a researcher?", by word or by the number shown. */
+  private offerAnswer(text: string): 'yes' | 'no' | null {
+    const n = normalizeForMatch(text);
+    if (n === '1' || this.deps.commands.is('yes', text)) return 'yes';
+    if (n === '2' || this.deps.commands.is('no', text)) return 'no';
+    return null;
+  }
+
+  private exactOption(options: ChoiceOption[]): boolean {
+    const n = normalizeForMatch(this.input.text);
+    return options.some((o) => [...this.deps.labelsOf(o.label), ...o.words].some((w) => normalizeForMatch(w) === n));
   }
 
   // ── commands ────────────────────────────────────────────────────────────────
@@ -207,14 +224,20 @@ class Turn {
   // ── idle: a message with no flow running ──────────────────────────────────
 
   private async fromIdle(): Promise<void> {
+    // Danger overrides everything, whatever else the message asks (eval/README.md, rule 1).
+    if (this.understand()?.urgent) return this.urgent();
     const menu = this.loadFlow(MAIN_MENU_FLOW);
     const start = menu.flow.steps[menu.flow.start];
     this.state.frame = this.newFrame(MAIN_MENU_FLOW, menu.revision, menu.flow.start);
     if (start?.type === 'ask' && start.expect.kind === 'choice') {
       // The first message often says what the person wants ("ابي اقدم على مساعدة"): honour it directly,
       // but never count a plain greeting as a wrong answer.
-      const option = this.pickOption(start.expect.options, { numbersAllowed: false });
-      if (option) return this.accept(start, { ok: true, value: option.value }, option);
+      const option = this.pickOption(start.expect.options);
+      if (option) {
+        // "وش الأوراق المطلوبة؟" chose "questions" by its meaning: the message is the question to answer.
+        if (!this.exactOption([option]) && !/^\d+$/.test(normalizeForMatch(this.input.text))) this.seed.question = this.input.text.trim();
+        return this.accept(start, { ok: true, value: option.value }, option);
+      }
       const faq = this.faqMatch();
       if (faq) {
         this.replies.push(this.deps.faqReply(faq, this.lang));
@@ -230,6 +253,9 @@ class Turn {
     const frame = this.state.frame!;
     const text = this.input.text;
     if (step.skippable && this.deps.commands.is('skip', text)) {
+      // A skipped question leaves no answer behind, not the previous round's.
+      delete frame.data[step.saveAs];
+      delete frame.files[step.saveAs];
       frame.history.push(frame.step);
       frame.attempts = 0;
       return this.advance(this.afterAnswer(step));
@@ -240,7 +266,12 @@ class Turn {
       { labels: (o) => this.deps.labelsOf(o.label), intent: this.confidentIntent() },
       (t) => this.deps.commands.is('mine', t),
     );
-    const faq = this.input.text.trim() ? this.faqMatch() : null;
+    // A valid strict answer (an option, a number, an ID) cannot describe a danger, so it is never taken for one;
+    // free text can ("زوجي يضربني" as the description of the situation), and safety comes before the form.
+    if (!(answer.ok && isStrictKind(step.expect.kind)) && this.understand()?.urgent) return this.urgent();
+    // The question of a question-asking step is the answer itself, not a side question.
+    const asksQuestion = this.stepAnswersFaq(step);
+    const faq = this.input.text.trim() && !asksQuestion ? this.faqMatch() : null;
     // A strict answer (a number, an ID, a choice) is an answer; free text that reads as a question is a question.
     const prefersFaq = faq !== null && (!answer.ok || (!isStrictKind(step.expect.kind) && this.looksLikeQuestion()));
     if (prefersFaq) {
@@ -254,6 +285,11 @@ class Turn {
     }
     if (this.confidentIntent() === 'talk_to_human') return this.startFlow(HUMAN_FLOW);
     return this.miss(step, step.invalid ?? answer.template ?? 'validation.choice', answer.params);
+  }
+
+  private stepAnswersFaq(step: StepOf<'ask'>): boolean {
+    const next = this.currentFlow()?.steps[step.next];
+    return next?.type === 'action' && next.action === 'faq.answer';
   }
 
   private async answerReview(step: StepOf<'review'>): Promise<void> {
@@ -397,7 +433,7 @@ class Turn {
           break;
         }
         case 'action': {
-          const result = await this.deps.runAction({ name: step.action as ActionName, args: { ...step.with }, frame, language: this.lang });
+          const result = await this.deps.runAction({ name: step.action as ActionName, args: { ...step.with }, frame, flow, language: this.lang });
           Object.assign(frame.data, result.outputs ?? {});
           this.replies.push(...(result.replies ?? []));
           this.effects.push(...(result.effects ?? []));
@@ -494,9 +530,8 @@ class Turn {
     this.replies.push({ template, params: { ...this.templateData(), ...params } });
   }
 
-  private pickOption(options: ChoiceOption[], opts: { numbersAllowed: boolean }): ChoiceOption | null {
-    const n = normalizeForMatch(this.input.text);
-    if (!n || (!opts.numbersAllowed && /^\d+$/.test(n) && !options[Number(n) - 1])) return null;
+  private pickOption(options: ChoiceOption[]): ChoiceOption | null {
+    if (!normalizeForMatch(this.input.text)) return null;
     const answer = checkAnswer(
       { kind: 'choice', options },
       this.input,

@@ -11,12 +11,15 @@ export const faqIntents: ReadonlySet<IntentName> = new Set([
   'aid_types',
 ]);
 
-/** Flow ids started for flow intents (files in flows/, kebab-case). */
+/**
+ * Flow ids started for flow intents (the `id:` of a file in flows/). `rating` and `update-data` have no
+ * flow file yet; the engine must add them or map these ids to its own.
+ */
 export const flowForIntent = {
-  apply_support: 'support-request',
-  request_status: 'request-status',
+  apply_support: 'intake',
+  request_status: 'status',
   rate_service: 'rating',
-  volunteer: 'volunteering',
+  volunteer: 'volunteer',
   update_data: 'update-data',
   complaint: 'complaint',
 } as const satisfies Partial<Record<IntentName, string>>;

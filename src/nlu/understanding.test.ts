@@ -107,7 +107,7 @@ describe('routeMessage', () => {
 
   test('confident FAQ intents answer, flow intents start their flow, greetings get a reply', () => {
     expect(routeMessage({ ...base, intent: 'contact_info', confidence: 0.9, faq: { id: 'channels-and-hours', confidence: 0.9 } }, defaultHandoffPolicy)).toMatchObject({ route: 'answer_faq', faqId: 'channels-and-hours' });
-    expect(routeMessage({ ...base, intent: 'volunteer', confidence: 0.9 }, defaultHandoffPolicy)).toMatchObject({ route: 'start_flow', flow: 'volunteering' });
+    expect(routeMessage({ ...base, intent: 'volunteer', confidence: 0.9 }, defaultHandoffPolicy)).toMatchObject({ route: 'start_flow', flow: 'volunteer' });
     expect(routeMessage({ ...base, intent: 'greeting', confidence: 0.9 }, defaultHandoffPolicy).route).toBe('reply');
   });
 });

@@ -54,7 +54,10 @@ export const createRequest: ActionHandler = async (ctx, call) => {
   // node-postgres and PGlite both return `{ rows }`; the sequence value arrives as text (bigint).
   const value = (next as unknown as { rows: { value: string }[] }).rows[0]!.value;
   const referenceNumber = formatReferenceNumber(Number(value));
-  const answers = Object.fromEntries(Object.entries(d).filter(([k]) => !['nationalId', 'attestation', 'document', 'sendDocuments'].includes(k)));
+  // The answers are what the review step showed the applicant — not the flow's control variables — and never
+  // a sealed value in clear.
+  const reviewed = Object.values(call.flow.steps).flatMap((s) => (s.type === 'review' ? s.fields.map((f) => f.var) : []));
+  const answers = Object.fromEntries(reviewed.filter((v) => d[v] !== undefined && !frame.sealed[v]).map((v) => [v, d[v]]));
   const [created] = await ctx.tx
     .insert(requests)
     .values({
