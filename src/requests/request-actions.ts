@@ -3,7 +3,7 @@
  * identity of someone asking about a request that is not theirs, and attach documents.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { ActionContext, ActionHandler } from '../engine/action-context';
 import type { ActionResult } from '../engine/run-turn';
 import { formatGregorian, formatHijri } from '../templating/format-date';
@@ -13,8 +13,9 @@ import { formatReferenceNumber } from './reference-number';
 
 /** Wrong last-four-digit answers allowed per request (across all conversations) before lookups by others stop. */
 export const MAX_IDENTITY_FAILURES = 5;
-/** And per conversation, so one person cannot walk through many requests. */
-const MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION = 3;
+/** And per contact within a day, so one person cannot walk through many requests or restart the flow to retry. */
+const MAX_IDENTITY_FAILURES_PER_CONTACT = 3;
+const CONTACT_WINDOW_MS = 24 * 3600 * 1000;
 
 type RequestRow = typeof requests.$inferSelect;
 
@@ -129,7 +130,6 @@ export const findRequest: ActionHandler = async (ctx, call): Promise<ActionResul
   const [request] = await ctx.tx.select().from(requests).where(eq(requests.referenceNumber, String(reference))).limit(1);
   if (!request) return { outcome: 'not-found', outputs: { referenceNumber: String(reference) } };
   if (request.beneficiaryId === ctx.beneficiaryId) return { outcome: 'found', outputs: statusOutputs(ctx, request, lang) };
-  if (request.identityFailures >= MAX_IDENTITY_FAILURES) return { outcome: 'needs-identity', outputs: { referenceNumber: request.referenceNumber } };
   return { outcome: 'needs-identity', outputs: { referenceNumber: request.referenceNumber } };
 };
 
@@ -138,8 +138,17 @@ export const verifyIdentity: ActionHandler = async (ctx, call): Promise<ActionRe
   const [request] = await ctx.tx.select().from(requests).where(eq(requests.referenceNumber, String(frame.data.reference ?? ''))).limit(1);
   const sealedDigits = frame.sealed.idLast4;
   if (!request || !sealedDigits) return { outcome: 'failed', outputs: { attemptsLeft: 0 } };
-  const attemptsSoFar = Number(frame.data.identityAttempts ?? 0);
-  if (request.identityFailures >= MAX_IDENTITY_FAILURES || attemptsSoFar >= MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION) {
+  const [{ recent }] = (await ctx.tx
+    .select({ recent: sql<number>`count(*)::int` })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.action, 'request.identity-failed'),
+        sql`${auditLog.details}->>'contactId' = ${String(ctx.contactId)}`,
+        gt(auditLog.at, new Date(ctx.now.getTime() - CONTACT_WINDOW_MS)),
+      ),
+    )) as [{ recent: number }];
+  if (request.identityFailures >= MAX_IDENTITY_FAILURES || recent >= MAX_IDENTITY_FAILURES_PER_CONTACT) {
     return { outcome: 'locked' };
   }
   const expected = Buffer.from(ctx.sealer.open(request.nationalIdSealed).slice(-4));
@@ -150,7 +159,7 @@ export const verifyIdentity: ActionHandler = async (ctx, call): Promise<ActionRe
     subjectKind: 'request',
     subjectId: String(request.id),
     beneficiaryId: request.beneficiaryId,
-    details: { conversationId: ctx.conversationId, channel: ctx.channel },
+    details: { conversationId: ctx.conversationId, contactId: String(ctx.contactId), channel: ctx.channel },
     at: ctx.now,
   });
   if (match) return { outcome: 'verified', outputs: statusOutputs(ctx, request, language) };
@@ -159,10 +168,9 @@ export const verifyIdentity: ActionHandler = async (ctx, call): Promise<ActionRe
     .set({ identityFailures: sql`${requests.identityFailures} + 1` })
     .where(eq(requests.id, request.id))
     .returning({ failures: requests.identityFailures });
-  const attempts = attemptsSoFar + 1;
-  const left = Math.min(MAX_IDENTITY_FAILURES - updated!.failures, MAX_IDENTITY_ATTEMPTS_PER_CONVERSATION - attempts);
-  if (left <= 0) return { outcome: 'locked', outputs: { identityAttempts: attempts } };
-  return { outcome: 'failed', outputs: { attemptsLeft: left, identityAttempts: attempts } };
+  const left = Math.min(MAX_IDENTITY_FAILURES - updated!.failures, MAX_IDENTITY_FAILURES_PER_CONTACT - (recent + 1));
+  if (left <= 0) return { outcome: 'locked' };
+  return { outcome: 'failed', outputs: { attemptsLeft: left } };
 };
 
 export const addDocument: ActionHandler = async (ctx, call) => {
