@@ -98,7 +98,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const renderer = createReplyRenderer(content.templates, content.organisation);
     const calendar = createBusinessCalendar(content.organisation);
     const faq = createFaqResponder(content.faq, renderer);
-    const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq });
+    const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq, policy: content.organisation.handoff });
     const understand = (text: string) => understanding.understand(text);
     const drain = createEngineDrain({
       db: database.db,

@@ -3,6 +3,7 @@
  * committee takes. Due dates, "when will a researcher answer" and survey timing are all computed from it.
  */
 import { z } from 'zod';
+import { handoffPolicySchema } from '../nlu/handoff-policy-schema';
 
 export const weekdayNames = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof weekdayNames)[number];
@@ -60,6 +61,8 @@ export const organisationSchema = z.strictObject({
       expiryHours: z.number().int().min(1).default(72),
     })
     .prefault({}),
+  /** When free text is answered, clarified once, or handed to a person; every key has a default. */
+  handoff: handoffPolicySchema.strict().prefault({}),
   requestTypes: z
     .array(
       z.strictObject({

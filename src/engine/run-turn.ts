@@ -8,22 +8,21 @@ import type { InboundMedia } from '../messages/inbound-message';
 import type { ReplyInput, TemplateParam } from '../messages/outbound-message';
 import type { Sealer } from '../identity/sealed-value';
 import type { Language } from '../templating/template-catalog';
+import { defaultHandoffPolicy, type HandoffPolicy } from '../nlu/handoff-policy-schema';
+import { intentNames, type IntentName } from '../nlu/intent-names';
+import { faqIntents, flowForIntent, routeMessage, type RouteDecision } from '../nlu/route-message';
+import type { UnderstandingResult } from '../nlu/understanding';
 import { actionCatalog, type ActionName } from './action-catalog';
 import { type CommandMatcher, type GlobalCommand, normalizeForMatch } from './commands';
 import { evaluateCondition } from './conditions';
 import type { ConversationState, Frame } from './conversation-state';
-import { checkAnswer, isStrictKind, type Answer } from './expectations';
+import { checkAnswer, isStrictKind, matchChoice, type Answer } from './expectations';
 import { FlowCatalog, HUMAN_FLOW, MAIN_MENU_FLOW } from './flow-catalog';
 import { END, type ChoiceOption, type Flow, type Step, type StepOf } from './flow-schema';
+import { openingTextVariable, planFreeText, topicLabel, type FreeTextPlan } from './free-text-plan';
 
 /** What the engine needs from the Arabic-understanding module (src/nlu). */
-export interface TextUnderstanding {
-  intent: string;
-  confidence: number;
-  faq: { id: string; confidence: number } | null;
-  entities: { referenceNumbers: string[] };
-  urgent: boolean;
-}
+export type TextUnderstanding = UnderstandingResult;
 
 export type TurnEffect =
   | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent' }
@@ -60,6 +59,8 @@ export interface EngineDeps {
   defaultLanguage: Language;
   /** Confidence from which an intent may pick a menu option or an FAQ entry may answer. */
   thresholds?: { intent: number; faq: number };
+  /** The organisation profile's `handoff` section: when free text is answered, clarified or handed over. */
+  policy?: HandoffPolicy;
 }
 
 export interface TurnInput {
@@ -83,6 +84,10 @@ export class FlowRuntimeError extends Error {
 }
 
 const MAX_STEPS_PER_TURN = 200;
+/** Frame variable that remembers a clarifying question's topics until the next message (see `clarify`). */
+const CLARIFY_OFFER = 'clarifyOffer';
+/** Fewer words than this is a wish ("ابغى اقدم شكوى"), not yet the story itself. */
+const OPENING_TEXT_MIN_WORDS = 4;
 // `\b` knows only ASCII word characters, so Arabic words end at a space or the end of the text.
 const QUESTION_WORDS = /^(كيف|متي|كم|وش|ايش|شو|هل|ماذا|ماهي|ما هي|لماذا|ليش|ليه|وين|اين|فين|مين|how|what|when|where|why|can|do|does|is|are)(?=\s|$)/;
 
@@ -139,6 +144,10 @@ class Turn {
         this.say('handoff.returned-to-bot');
         this.state.frame = null;
         await this.startFlow(MAIN_MENU_FLOW);
+      } else if (this.understand()?.urgent) {
+        // A crisis told while waiting for a researcher: the emergency numbers now, and the queue learns it is urgent.
+        this.say('handoff.urgent');
+        this.effects.push({ kind: 'handoff', reason: 'urgent', priority: 'urgent' });
       }
       return;
     }
@@ -163,7 +172,10 @@ class Turn {
       this.state.frame = null;
       return this.startFlow(MAIN_MENU_FLOW);
     }
-    if (step.type === 'ask') return this.answerAsk(step);
+    if (step.type === 'ask') {
+      const menu = this.menuOf(step);
+      return menu ? this.answerMenu(menu) : this.answerAsk(step);
+    }
     if (step.type === 'review') return this.answerReview(step);
     // A frame resting on a non-waiting step means an earlier turn failed halfway; continue from there.
     return this.advance(frame.step);
@@ -177,9 +189,10 @@ class Turn {
     return null;
   }
 
-  private exactOption(options: ChoiceOption[]): boolean {
+  /** An option's label (any language) or word is the whole message; `value` too when `byValue`. */
+  private exactOption(options: ChoiceOption[], byValue = false): boolean {
     const n = normalizeForMatch(this.input.text);
-    return options.some((o) => [...this.deps.labelsOf(o.label), ...o.words].some((w) => normalizeForMatch(w) === n));
+    return options.some((o) => [...this.deps.labelsOf(o.label), ...o.words, ...(byValue ? [o.value] : [])].some((w) => normalizeForMatch(w) === n));
   }
 
   // ── commands ────────────────────────────────────────────────────────────────
@@ -216,35 +229,172 @@ class Turn {
   }
 
   private async urgent(): Promise<void> {
+    this.state.misses = 0;
     this.say('handoff.urgent');
     this.state.frame = null;
     await this.startFlow(HUMAN_FLOW, { handoffReason: 'urgent', handoffPriority: 'urgent' });
   }
 
-  // ── idle: a message with no flow running ──────────────────────────────────
+  // ── idle and the main menu: the message says what the person wants ─────────
 
   private async fromIdle(): Promise<void> {
     // Danger overrides everything, whatever else the message asks (eval/README.md, rule 1).
     if (this.understand()?.urgent) return this.urgent();
     const menu = this.loadFlow(MAIN_MENU_FLOW);
-    const start = menu.flow.steps[menu.flow.start];
     this.state.frame = this.newFrame(MAIN_MENU_FLOW, menu.revision, menu.flow.start);
-    if (start?.type === 'ask' && start.expect.kind === 'choice') {
-      // The first message often says what the person wants ("ابي اقدم على مساعدة"): honour it directly,
-      // but never count a plain greeting as a wrong answer.
-      const option = this.pickOption(start.expect.options);
-      if (option) {
-        // "وش الأوراق المطلوبة؟" chose "questions" by its meaning: the message is the question to answer.
-        if (!this.exactOption([option]) && !/^\d+$/.test(normalizeForMatch(this.input.text))) this.seed.question = this.input.text.trim();
-        return this.accept(start, { ok: true, value: option.value }, option);
-      }
-      const faq = this.faqMatch();
-      if (faq) {
-        this.replies.push(this.deps.faqReply(faq, this.lang));
-        return this.prompt(start);
+    const start = menu.flow.steps[menu.flow.start];
+    const menuStep = start?.type === 'ask' ? this.menuOf(start) : null;
+    if (menuStep && normalizeForMatch(this.input.text)) return this.answerMenu(menuStep);
+    return this.advance(menu.flow.start, { force: true });
+  }
+
+  /** The main menu's choice step, with its options, when `step` is one. */
+  private menuOf(step: StepOf<'ask'>): MenuStep | null {
+    if (this.state.frame?.flow !== MAIN_MENU_FLOW || step.expect.kind !== 'choice') return null;
+    return { step, options: step.expect.options };
+  }
+
+  /**
+   * A number or an exact option is a choice; anything else is free text, routed by its meaning
+   * (src/nlu/route-message.ts, then free-text-plan.ts): a person, a complaint, an FAQ answer, a flow, the
+   * welcome, or one clarifying question.
+   */
+  private async answerMenu(menu: MenuStep): Promise<void> {
+    const offer = this.takeClarifyOffer();
+    const picked = offer && this.pickOffered(offer);
+    if (picked) return this.followOffered(picked, menu);
+    const n = normalizeForMatch(this.input.text);
+    // A number or an exact option is a plain choice; nothing readable gets the question's own validation message.
+    if (!n || /^\d+$/.test(n) || this.exactOption(menu.options, true)) return this.answerAsk(menu.step);
+    if (this.understand()?.urgent) return this.urgent();
+    const plan = this.plan('menu');
+    if (!plan) return this.answerAsk(menu.step);
+    if (plan.do === 'clarify') {
+      // Words of an option inside the message ("ابي تقديم طلب للبيت") still say what is wanted.
+      const contained = matchChoice(menu.options, this.input.text, { labels: (o) => this.deps.labelsOf(o.label), intent: null });
+      if (contained) {
+        this.state.misses = 0;
+        return this.accept(menu.step, { ok: true, value: contained.value }, contained);
       }
     }
-    return this.advance(menu.flow.start, { force: true });
+    return this.carryOut(plan, menu);
+  }
+
+  /** Routes an understood message; null when there is no text to understand. Keeps `misses` up to date. */
+  private plan(place: 'menu' | 'flow'): FreeTextPlan | null {
+    const u = this.understand();
+    if (!u) return null;
+    const route: RouteDecision = routeMessage(u, this.deps.policy ?? defaultHandoffPolicy);
+    const outcome = planFreeText(route, {
+      place,
+      misses: this.state.misses,
+      confident: this.confidentIntent() !== null,
+      faqId: this.faqMatch(),
+      hasReference: u.entities.referenceNumbers.length > 0,
+    });
+    this.state.misses = outcome.misses;
+    return outcome.plan;
+  }
+
+  /** Carries out a plan; `menu` is the main menu on screen, or null inside another flow. */
+  private async carryOut(plan: FreeTextPlan, menu: MenuStep | null): Promise<void> {
+    switch (plan.do) {
+      case 'urgent':
+        return this.urgent();
+      case 'human':
+        if (plan.reason === 'unclear') this.say('clarify.to-human');
+        this.state.frame = null;
+        return this.startFlow(HUMAN_FLOW, plan.reason === 'unclear' ? { handoffReason: 'unclear' } : {});
+      case 'complaint':
+        return this.startComplaint();
+      case 'answer-faq':
+        this.replies.push(this.deps.faqReply(plan.faqId, this.lang));
+        if (menu) return this.offerChoices('menu.after-answer', menu.options);
+        this.say('common.resume');
+        return this.reprompt();
+      case 'start-flow': {
+        // The menu's own option for the intent keeps the organisation's `next` (flows/main-menu.flow.yaml).
+        const option = menu?.options.find((o) => o.intents.includes(plan.intent));
+        if (menu && option) return this.accept(menu.step, { ok: true, value: option.value }, option);
+        if (!this.deps.flows.get(plan.flow)) return this.reprompt();
+        this.seedOpeningText(plan.intent);
+        this.state.frame = null;
+        return this.startFlow(plan.flow);
+      }
+      case 'welcome':
+        return this.reprompt();
+      case 'clarify':
+        return menu ? this.clarify(plan.options, menu) : this.reprompt();
+      case 'not-an-answer':
+        throw new FlowRuntimeError('a message that is not an answer reached carryOut', this.state.frame?.flow ?? '-', this.state.frame?.step ?? '-');
+    }
+  }
+
+  /**
+   * One clarifying question: the two likeliest topics and a researcher, as choices. The offer lives in the
+   * menu frame until the next message, which either picks one or is routed afresh (a second miss → a person).
+   */
+  private clarify(options: IntentName[], menu: MenuStep): Promise<void> {
+    if (options.length === 0) return this.offerChoices('clarify.ask-open', menu.options);
+    const offered: IntentName[] = options.includes('talk_to_human') ? options : [...options, 'talk_to_human'];
+    this.state.frame!.data[CLARIFY_OFFER] = offered.join(' ');
+    this.replies.push({ template: 'clarify.ask', choices: offered.map((i) => ({ value: i, label: topicLabel(i) })) });
+    return Promise.resolve();
+  }
+
+  /** The topics of the clarifying question just asked, if any; the offer holds for one message only. */
+  private takeClarifyOffer(): IntentName[] | null {
+    const data = this.state.frame!.data;
+    const offer = data[CLARIFY_OFFER];
+    delete data[CLARIFY_OFFER];
+    if (typeof offer !== 'string') return null;
+    const known: readonly string[] = intentNames;
+    return offer.split(' ').filter((i): i is IntentName => known.includes(i));
+  }
+
+  /** An offered topic picked by its number or its label. */
+  private pickOffered(intents: IntentName[]): IntentName | null {
+    const n = normalizeForMatch(this.input.text);
+    if (/^\d+$/.test(n)) return intents[Number(n) - 1] ?? null;
+    return intents.find((i) => this.deps.labelsOf(topicLabel(i)).some((l) => normalizeForMatch(l) === n)) ?? null;
+  }
+
+  private followOffered(intent: IntentName, menu: MenuStep): Promise<void> {
+    this.state.misses = 0;
+    if (intent === 'talk_to_human') return this.carryOut({ do: 'human', reason: 'requested' }, menu);
+    if (intent === 'complaint') return this.startComplaint();
+    if (faqIntents.has(intent)) {
+      // The topic's name is the question ("أنواع المساعدات"): the questions flow answers it from the FAQ at once.
+      const question = this.deps.labelsOf(topicLabel(intent)).find((l) => this.deps.understand(l)?.intent === intent);
+      if (question) this.seed.question = question;
+    }
+    const flows: Partial<Record<IntentName, string>> = flowForIntent;
+    return this.carryOut({ do: 'start-flow', flow: flows[intent] ?? MAIN_MENU_FLOW, intent }, menu);
+  }
+
+  /** A message with the main menu's choices under it; the frame stays on the menu, so a number picks one. */
+  private offerChoices(template: string, options: ChoiceOption[]): Promise<void> {
+    this.replies.push({ template, choices: options.map((o) => ({ value: o.value, label: o.label })) });
+    return Promise.resolve();
+  }
+
+  /** Complaints are always recorded and go to a person: the complaint flow stores them and hands off (high). */
+  private startComplaint(): Promise<void> {
+    this.seedOpeningText('complaint');
+    this.state.frame = null;
+    if (this.deps.flows.get(flowForIntent.complaint)) return this.startFlow(flowForIntent.complaint);
+    return this.startFlow(HUMAN_FLOW, { handoffReason: 'complaint', handoffPriority: 'high' });
+  }
+
+  /**
+   * A message that already tells the grievance or the change ("كل ما اتصل محد يرد") is kept in the variable
+   * the flow's `skipIfSet` question saves, so the beneficiary never writes it twice; a short wish
+   * ("ابي اشتكي", "ابي احدث بياناتي") is not the story yet, and the flow asks for it.
+   */
+  private seedOpeningText(intent: IntentName): void {
+    const variable = openingTextVariable[intent];
+    const words = normalizeForMatch(this.input.text).split(' ').filter(Boolean);
+    if (variable && words.length >= OPENING_TEXT_MIN_WORDS) this.seed[variable] = this.input.text.trim();
   }
 
   // ── answering a question ────────────────────────────────────────────────────
@@ -283,7 +433,8 @@ class Turn {
       const option = step.expect.kind === 'choice' ? step.expect.options.find((o) => o.value === answer.value) : undefined;
       return this.accept(step, answer, option);
     }
-    if (this.confidentIntent() === 'talk_to_human') return this.startFlow(HUMAN_FLOW);
+    const plan = asksQuestion ? null : this.plan('flow');
+    if (plan && plan.do !== 'not-an-answer') return this.carryOut(plan, null);
     return this.miss(step, step.invalid ?? answer.template ?? 'validation.choice', answer.params);
   }
 
@@ -308,12 +459,15 @@ class Turn {
         return this.advance(field.step, { force: true });
       }
     }
+    if (this.understand()?.urgent) return this.urgent();
     const faq = this.faqMatch();
     if (faq) {
       this.replies.push(this.deps.faqReply(faq, this.lang));
       this.say('common.resume');
       return this.reprompt();
     }
+    const plan = this.plan('flow');
+    if (plan && plan.do !== 'not-an-answer') return this.carryOut(plan, null);
     return this.miss(step, 'review.confirm');
   }
 
@@ -530,19 +684,13 @@ class Turn {
     this.replies.push({ template, params: { ...this.templateData(), ...params } });
   }
 
-  private pickOption(options: ChoiceOption[]): ChoiceOption | null {
-    if (!normalizeForMatch(this.input.text)) return null;
-    const answer = checkAnswer(
-      { kind: 'choice', options },
-      this.input,
-      { labels: (o) => this.deps.labelsOf(o.label), intent: this.confidentIntent() },
-      () => false,
-    );
-    return answer.ok ? (options.find((o) => o.value === answer.value) ?? null) : null;
-  }
-
   private looksLikeQuestion(): boolean {
     const t = this.input.text;
     return /[؟?]/.test(t) || QUESTION_WORDS.test(normalizeForMatch(t));
   }
+}
+
+interface MenuStep {
+  step: StepOf<'ask'>;
+  options: ChoiceOption[];
 }

@@ -1,4 +1,4 @@
-import { extractEntities, isValidSaudiId, normalizeSaudiMobile } from './extract-entities';
+import { extractEntities } from './extract-entities';
 
 describe('reference numbers', () => {
   test.each([
@@ -18,10 +18,10 @@ describe('reference numbers', () => {
 
 describe('national ID / iqama', () => {
   test('accepts valid check digits for citizens and residents', () => {
-    for (const id of ['1000000008', '1234567897', '2000000006', '2345678904']) expect(isValidSaudiId(id)).toBe(true);
+    for (const id of ['1000000008', '1234567897', '2000000006', '2345678904']) expect(extractEntities(`هويتي ${id}`).nationalIds).toEqual([id]);
   });
   test('rejects bad check digit, first digit or length', () => {
-    for (const id of ['1234567890', '2345678901', '3000000008', '123456789', '1000000000']) expect(isValidSaudiId(id)).toBe(false);
+    for (const id of ['1234567890', '2345678901', '3000000008', '123456789', '1000000000']) expect(extractEntities(`هويتي ${id}`).nationalIds).toEqual([]);
   });
   test('extracts only valid IDs, also in Arabic-Indic digits', () => {
     expect(extractEntities('هويتي ١٢٣٤٥٦٧٨٩٧ والقديمه 1234567890').nationalIds).toEqual(['1234567897']);
@@ -31,11 +31,11 @@ describe('national ID / iqama', () => {
 describe('Saudi mobiles', () => {
   test.each(['0501234567', '501234567', '+966501234567', '00966501234567', '966501234567', '050 123 4567', '050-123-4567', '٠٥٠١٢٣٤٥٦٧', '\u200e+966 50 123 4567'])(
     '%s → +966501234567',
-    (raw) => expect(normalizeSaudiMobile(raw)).toBe('+966501234567'),
+    (raw) => expect(extractEntities(`جوالي ${raw}`).mobiles).toEqual(['+966501234567']),
   );
   test('rejects landlines and short numbers', () => {
-    expect(normalizeSaudiMobile('0111234567')).toBeNull();
-    expect(normalizeSaudiMobile('05012345')).toBeNull();
+    expect(extractEntities('0111234567').mobiles).toEqual([]);
+    expect(extractEntities('05012345').mobiles).toEqual([]);
   });
   test('are extracted from running text as E.164', () => {
     expect(extractEntities('رقمي الجديد ٠٥٥ ٩٩٨ ٨٧٧٦ سجلوه').mobiles).toEqual(['+966559988776']);

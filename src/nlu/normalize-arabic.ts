@@ -3,12 +3,11 @@
  * Never store or display the result: the folds (ة→ه, ى→ي, hamza forms → bare letters) lose information.
  * Training lines and user messages must go through the same function.
  */
+import { stripInvisibleMarks, toAsciiDigits } from '../text/ascii-digits';
 
-const ZERO_WIDTH_AND_BIDI = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF\u061C\u00AD]/g;
 // Harakat, tanwin, shadda, sukun, Quranic marks and the dagger alef (U+0670).
 const TASHKEEL = /[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E8\u06EA-\u06ED]/g;
 const TATWEEL = /\u0640/g;
-const ARABIC_INDIC_DIGITS = /[\u0660-\u0669\u06F0-\u06F9]/g;
 
 /**
  * Emoji that carry intent signal become plain tokens (so the classifier and the urgent patterns can use
@@ -30,17 +29,6 @@ export const emojiTokens: ReadonlyArray<readonly [RegExp, string]> = [
 
 // Anything still pictographic after the mapping above (skin tones, flags, ZWJ sequences' parts) is noise.
 const OTHER_PICTOGRAPHS = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{FE0F}\u{20E3}\u{1F1E6}-\u{1F1FF}]/gu;
-
-/**
- * Converts Arabic-Indic (U+0660–0669) and Extended/Persian (U+06F0–06F9) digits to ASCII; every other
- * character is kept. Use it on anything a person types that may be a number (IDs, phones, menu choices).
- *
- * @example toAsciiDigits('رقم ١٠٤٨٢') === 'رقم 10482'
- */
-export function toAsciiDigits(text: string): string {
-  // Both blocks end in 0..9 in their low nibble, so `& 0xf` maps them in one step.
-  return text.replace(ARABIC_INDIC_DIGITS, (d) => String(d.charCodeAt(0) & 0xf));
-}
 
 /**
  * Folds letters that people write interchangeably, without touching digits, spacing or punctuation.
@@ -67,7 +55,7 @@ export function foldArabicLetters(text: string): string {
  * punctuation to spaces, lowercase, single spaces.
  */
 export function normalizeArabic(input: string): string {
-  let s = input.normalize('NFKC').replace(ZERO_WIDTH_AND_BIDI, '').replace(TASHKEEL, '').replace(TATWEEL, '');
+  let s = stripInvisibleMarks(input.normalize('NFKC')).replace(TASHKEEL, '').replace(TATWEEL, '');
   s = toAsciiDigits(s);
   s = foldArabicLetters(s);
   for (const [pattern, token] of emojiTokens) s = s.replace(pattern, token);

@@ -10,10 +10,9 @@ const flowsDir = path.join(__dirname, '../../flows');
 const devSetPath = path.join(__dirname, '../../../shared/eval/nlu-dev.jsonl');
 
 let understanding: Understanding;
+// How long training takes is a benchmark figure (bench/run.ts), not a test assertion.
 beforeAll(async () => {
-  const started = Date.now();
   understanding = await buildUnderstanding(loadNluFiles(flowsDir));
-  expect(Date.now() - started).toBeLessThan(3000);
 });
 
 describe('urgent messages are always urgent and go to a person at once', () => {

@@ -85,6 +85,7 @@ export function createEngineDrain(svc: EngineServices) {
           sealer: svc.sealer,
           defaultLanguage,
           thresholds: svc.thresholds,
+          policy: svc.content.organisation.handoff,
           runAction: (call) =>
             svc.actions[call.name](
               {

@@ -26,6 +26,25 @@ export const engineTemplateKeys = {
   /** Danger to safety or health: a human at once, and where to get help right now. */
   'handoff.urgent': [],
   'language.changed': [],
+  /** Free text the bot could not place: one clarifying question, then a researcher. */
+  'clarify.ask': [],
+  'clarify.ask-open': [],
+  'clarify.to-human': [],
+  /** After an FAQ answer at the menu, before the menu's choices. */
+  'menu.after-answer': [],
+  /** Labels of the topics a clarifying question may offer, one per intent. */
+  'topics.apply-support': [],
+  'topics.required-documents': [],
+  'topics.request-status': [],
+  'topics.processing-time': [],
+  'topics.talk-to-human': [],
+  'topics.complaint': [],
+  'topics.rate-service': [],
+  'topics.volunteer': [],
+  'topics.contact-info': [],
+  'topics.update-data': [],
+  'topics.eligibility': [],
+  'topics.aid-types': [],
   /** Review screen: one line per answer, then the instruction. */
   'review.line': ['number', 'label', 'value'],
   'review.confirm': [],

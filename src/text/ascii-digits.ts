@@ -9,7 +9,7 @@ export function toAsciiDigits(text: string): string {
     .replace(/\u066C/g, ','); // Arabic thousands separator
 }
 
-/** Bidi and zero-width marks that phones insert around numbers and that break digit parsing. */
+/** Bidi, zero-width and soft-hyphen marks that phones insert around numbers and words and that break matching. */
 export function stripInvisibleMarks(text: string): string {
-  return text.replace(/[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g, '');
+  return text.replace(/[\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g, '');
 }
