@@ -10,16 +10,21 @@ export function withNumberedChoices(message: Pick<OutboundEnvelope, 'text' | 'ch
   return `${message.text}\n\n${list}`;
 }
 
-/** Splits long text at line, then word, boundaries so no part exceeds `max` characters. */
+/**
+ * Splits long text at line, then word, boundaries so no part exceeds `max` UTF-16 units (providers count in
+ * UTF-16), never inside a surrogate pair (an emoji cut in half is shown as "�") and never as an empty part.
+ */
 export function splitText(text: string, max: number): string[] {
-  if (text.length <= max) return [text];
   const parts: string[] = [];
-  let rest = text;
+  let rest = text.trim();
   while (rest.length > max) {
     let cut = rest.lastIndexOf('\n', max);
     if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
     if (cut < max / 2) cut = max;
-    parts.push(rest.slice(0, cut).trimEnd());
+    const code = rest.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+    const part = rest.slice(0, cut).trimEnd();
+    if (part) parts.push(part);
     rest = rest.slice(cut).trimStart();
   }
   if (rest) parts.push(rest);

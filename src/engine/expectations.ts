@@ -32,14 +32,19 @@ const numberWords: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
 };
 
-/** The number in an answer such as "٥ أفراد", "12,500 ريال" or "خمسة"; null when there is none or several. */
+/** Words that make a number compound ("خمسة وعشرين", "عشرة آلاف"): never guess, ask again instead. */
+const scaleWords = new Set(['عشرين', 'عشرون', 'ثلاثين', 'اربعين', 'خمسين', 'ستين', 'سبعين', 'ثمانين', 'تسعين', 'ميه', 'مئه', 'مائه', 'ميتين', 'مئتين', 'الف', 'الفين', 'الاف', 'الوف', 'مليون', 'twenty', 'thirty', 'forty', 'fifty', 'hundred', 'thousand', 'million']);
+
+/** The number in an answer such as "٥ أفراد", "12,500 ريال" or "خمسة"; null when there is none, several, or a compound in words. */
 export function parseNumber(text: string): number | null {
   const ascii = toAsciiDigits(stripInvisibleMarks(text)).replace(/(\d),(?=\d{3}\b)/g, '$1');
   const found = ascii.match(/-?\d+(?:\.\d+)?/g);
   if (found && found.length === 1) return Number(found[0]);
   if (found && found.length > 1) return null;
-  const word = normalizeForMatch(text).split(' ').find((w) => numberWords[w] !== undefined);
-  return word === undefined ? null : numberWords[word]!;
+  const words = normalizeForMatch(text).split(' ');
+  const numeric = words.filter((w) => numberWords[w] !== undefined);
+  if (numeric.length !== 1 || words.some((w) => scaleWords.has(w.replace(/^و/, '')))) return null;
+  return numberWords[numeric[0]!]!;
 }
 
 function parseDate(text: string): Date | null {

@@ -28,7 +28,7 @@ export function createSealer(keyHex: string): Sealer {
     },
     open(sealed) {
       const [version, iv, tag, body] = sealed.split('.');
-      if (version !== VERSION || !iv || !tag || !body) throw new Error('not a sealed value of this version');
+      if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('not a sealed value of this version');
       const decipher = createDecipheriv('aes-256-gcm', encKey, Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');

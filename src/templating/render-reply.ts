@@ -22,14 +22,23 @@ export interface ReplyRenderer {
 }
 
 export function createReplyRenderer(templates: TemplateCatalog, org: Organisation): ReplyRenderer {
-  const orgVars = (lang: Language): TemplateParams => ({
-    orgName: org.name[lang],
-    hotline: org.hotline,
-    website: org.website ?? '',
-    email: org.email ?? '',
-    workingHours: describeWorkingHours(org.workingHours, lang),
-    decisionDays: org.committee.decisionDays,
-  });
+  // The profile does not change while Wasl runs: compute its variables once per language.
+  const byLanguage = new Map<Language, TemplateParams>();
+  const orgVars = (lang: Language): TemplateParams => {
+    let vars = byLanguage.get(lang);
+    if (!vars) {
+      vars = Object.freeze({
+        orgName: org.name[lang],
+        hotline: org.hotline,
+        website: org.website ?? '',
+        email: org.email ?? '',
+        workingHours: describeWorkingHours(org.workingHours, lang),
+        decisionDays: org.committee.decisionDays,
+      });
+      byLanguage.set(lang, vars);
+    }
+    return vars;
+  };
   const resolve = (params: Record<string, TemplateParam>, lang: Language, channel: string): TemplateParams => {
     const out: TemplateParams = {};
     for (const [k, v] of Object.entries(params)) {
