@@ -6,7 +6,7 @@ const inFlow: FreeTextContext = { ...atMenu, place: 'flow' };
 
 const urgent: RouteDecision = { route: 'urgent_human', priority: 'urgent', reason: 'danger', countsAsMiss: false };
 const askedForHuman: RouteDecision = { route: 'human', priority: 'normal', reason: 'asked_for_human', countsAsMiss: false };
-const complaint: RouteDecision = { route: 'human', priority: 'high', reason: 'complaint', countsAsMiss: false };
+const complaint: RouteDecision = { route: 'start_flow', flow: 'complaint', intent: 'complaint', countsAsMiss: false };
 const unclear: RouteDecision = { route: 'clarify', options: ['aid_types', 'apply_support'], reason: 'unclear', countsAsMiss: true };
 const faq: RouteDecision = { route: 'answer_faq', faqId: 'required-documents', intent: 'required_documents', countsAsMiss: false };
 const status: RouteDecision = { route: 'start_flow', flow: 'status', intent: 'request_status', countsAsMiss: false };
@@ -23,9 +23,6 @@ describe('planFreeText', () => {
     expect(planFreeText(askedForHuman, atMenu).plan).toEqual({ do: 'human', reason: 'requested' });
     expect(planFreeText(complaint, atMenu).plan).toEqual({ do: 'complaint' });
     expect(planFreeText(complaint, inFlow).plan).toEqual({ do: 'complaint' });
-    // With complaintsToHuman off, the router starts the complaint flow: it still ends with a person.
-    const complaintFlow: RouteDecision = { route: 'start_flow', flow: 'complaint', intent: 'complaint', countsAsMiss: false };
-    expect(planFreeText(complaintFlow, atMenu).plan).toEqual({ do: 'complaint' });
   });
 
   test('inside a form, only a confident wish leaves it; another topic keeps the question', () => {

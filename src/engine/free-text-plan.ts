@@ -50,7 +50,7 @@ export function planFreeText(route: RouteDecision, ctx: FreeTextContext): FreeTe
     case 'human':
       // Inside a form only a clear wish leaves it; a weak guess must not throw away the answers given so far.
       if (ctx.place === 'flow' && !ctx.confident) return { plan: { do: 'not-an-answer' }, misses: ctx.misses };
-      return understood(route.reason === 'complaint' ? { do: 'complaint' } : { do: 'human', reason: 'requested' });
+      return understood({ do: 'human', reason: 'requested' });
     case 'answer_faq':
       return understood({ do: 'answer-faq', faqId: route.faqId });
     case 'start_flow':

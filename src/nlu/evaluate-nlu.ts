@@ -60,8 +60,6 @@ export interface EvalReport {
   confusions: Array<{ gold: IntentName; predicted: IntentName; count: number }>;
   handoffRecall: number;
   falseHandoff: number;
-  /** false_handoff without complaint messages, which the default policy sends to a person on purpose. */
-  falseHandoffExcludingComplaints: number;
   urgentRecall: number;
   /** Expected calibration error over 10 confidence bins (0 = perfectly calibrated). */
   calibrationError: number;
@@ -91,8 +89,6 @@ export function evaluateNlu(understanding: Understanding, examples: readonly Eva
   let handoffHit = 0;
   let otherGold = 0;
   let otherHandedOff = 0;
-  let complaintGold = 0;
-  let complaintHandedOff = 0;
   let urgentGold = 0;
   let urgentHit = 0;
 
@@ -121,10 +117,6 @@ export function evaluateNlu(understanding: Understanding, examples: readonly Eva
     } else {
       otherGold++;
       if (handedOff) otherHandedOff++;
-      if (ex.intent === 'complaint') {
-        complaintGold++;
-        if (handedOff) complaintHandedOff++;
-      }
     }
     if (ex.intent === 'urgent_human') {
       urgentGold++;
@@ -160,7 +152,6 @@ export function evaluateNlu(understanding: Understanding, examples: readonly Eva
     confusions,
     handoffRecall: ratio(handoffHit, handoffGold),
     falseHandoff: ratio(otherHandedOff, otherGold),
-    falseHandoffExcludingComplaints: ratio(otherHandedOff - complaintHandedOff, otherGold - complaintGold),
     urgentRecall: ratio(urgentHit, urgentGold),
     calibrationError,
     misses,

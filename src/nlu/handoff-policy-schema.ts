@@ -23,12 +23,6 @@ export const handoffPolicySchema = z.object({
   urgentProbabilityAbove: z.number().min(0).max(1).default(0.25),
   /** Extra crisis phrases for this organisation, added to `urgent.phrases` of flows/intents.yaml. @defaultValue [] */
   extraUrgentKeywords: z.array(z.string().trim().min(2)).default([]),
-  /**
-   * Complaints go straight to a person (policy: a grievance deserves a human). Set to false to run the
-   * complaint flow first; it must then end in a handoff itself.
-   * @defaultValue true
-   */
-  complaintsToHuman: z.boolean().default(true),
 });
 export type HandoffPolicy = z.infer<typeof handoffPolicySchema>;
 

@@ -84,7 +84,7 @@ export function formatReport(report: EvalReport, showMisses: boolean): string {
     lines.push('', 'misses:');
     for (const m of report.misses) lines.push(`  [${m.gold} -> ${m.predicted} ${m.confidence.toFixed(2)} ${m.route}] ${m.text}`);
   }
-  lines.push('', `examples=${report.total}`, `urgent_recall=${f3(report.urgentRecall)}`, `calibration_ece=${f3(report.calibrationError)}`, `false_handoff_excl_complaint=${f3(report.falseHandoffExcludingComplaints)}`);
+  lines.push('', `examples=${report.total}`, `urgent_recall=${f3(report.urgentRecall)}`, `calibration_ece=${f3(report.calibrationError)}`);
   lines.push(`accuracy=${f3(report.accuracy)}`, `macro_f1=${f3(report.macroF1)}`, `handoff_recall=${f3(report.handoffRecall)}`, `false_handoff=${f3(report.falseHandoff)}`);
   return lines.join('\n');
 }

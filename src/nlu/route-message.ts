@@ -34,7 +34,7 @@ const OFFERABLE: ReadonlySet<IntentName> = new Set<IntentName>([
 /** What the engine should do with a message. `countsAsMiss` marks the answers that feed "second miss → human". */
 export type RouteDecision =
   | { route: 'urgent_human'; priority: 'urgent'; reason: 'danger'; countsAsMiss: false }
-  | { route: 'human'; priority: 'high' | 'normal'; reason: 'asked_for_human' | 'complaint'; countsAsMiss: false }
+  | { route: 'human'; priority: 'normal'; reason: 'asked_for_human'; countsAsMiss: false }
   | { route: 'clarify'; options: IntentName[]; reason: 'low_confidence' | 'unclear'; countsAsMiss: true }
   | { route: 'answer_faq'; faqId: string; intent: IntentName; countsAsMiss: false }
   | { route: 'start_flow'; flow: (typeof flowForIntent)[FlowIntent]; intent: FlowIntent; countsAsMiss: false }
@@ -53,8 +53,8 @@ function clarifyOptions(result: UnderstandingResult): IntentName[] {
 
 /**
  * Decides the next step for an understood message, in priority order:
- * urgent → a person at once, with priority; an explicit wish for a person → human; complaints → human
- * (unless the policy turns that off); `unclear` or confidence below `clarifyBelow` → one clarifying
+ * urgent → a person at once, with priority; an explicit wish for a person → human; a complaint → the
+ * complaint flow, which records it and always hands it to a person with high priority; `unclear` or confidence below `clarifyBelow` → one clarifying
  * question offering the top two intents (the engine hands over on the second miss, keyed on its own state);
  * greetings → a short reply; FAQ intents → the FAQ answer when its confidence reaches `answerAbove`;
  * everything else starts its flow.
@@ -66,8 +66,9 @@ export function routeMessage(result: UnderstandingResult, policy: HandoffPolicy)
   if (result.intent === 'talk_to_human') {
     return { route: 'human', priority: 'normal', reason: 'asked_for_human', countsAsMiss: false };
   }
-  if (result.intent === 'complaint' && policy.complaintsToHuman) {
-    return { route: 'human', priority: 'high', reason: 'complaint', countsAsMiss: false };
+  // A grievance is never met with "did you mean…?": even a weak complaint reading goes to the complaint flow.
+  if (result.intent === 'complaint') {
+    return { route: 'start_flow', flow: flowForIntent.complaint, intent: 'complaint', countsAsMiss: false };
   }
   if (result.intent === 'unclear') {
     return { route: 'clarify', options: clarifyOptions(result), reason: 'unclear', countsAsMiss: true };

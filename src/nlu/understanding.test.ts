@@ -87,9 +87,9 @@ describe('understand', () => {
 describe('routeMessage', () => {
   const base = { faq: null, entities: { referenceNumbers: [], nationalIds: [], mobiles: [] }, urgent: false, runnerUp: null };
 
-  test('explicit wish for a person and complaints go to a human even at low confidence', () => {
+  test('explicit wish for a person goes to a human, a complaint to the complaint flow, even at low confidence', () => {
     expect(routeMessage({ ...base, intent: 'talk_to_human', confidence: 0.2 }, defaultHandoffPolicy).route).toBe('human');
-    expect(routeMessage({ ...base, intent: 'complaint', confidence: 0.2 }, defaultHandoffPolicy)).toMatchObject({ route: 'human', priority: 'high' });
+    expect(routeMessage({ ...base, intent: 'complaint', confidence: 0.2 }, defaultHandoffPolicy)).toMatchObject({ route: 'start_flow', flow: 'complaint' });
   });
 
   test('low confidence asks one question offering the top two intents', () => {
