@@ -8,9 +8,10 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { createBusinessCalendar } from '../calendar/business-calendar';
-import { createCliAdapter } from '../channels/cli/cli-adapter';
-import { registerCliRoutes } from '../channels/cli/cli-routes';
 import type { ChannelAdapter } from '../channels/channel-adapter';
+import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
+import { channelModules } from '../channels/registry';
+import { ingest } from '../pipeline/ingest';
 import type { Env, RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
 import { createDocumentStore } from '../documents/document-store';
@@ -39,6 +40,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** Extra or replacement channel adapters (tests use recording fakes at the provider boundary). */
   adapters?: ChannelAdapter[];
+  /** The channels to consider; defaults to every registered channel. */
+  channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
 }
 
@@ -115,8 +118,24 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       clock: opts.clock ?? (() => new Date()),
     });
 
-    const adapters = new Map<string, ChannelAdapter>();
-    if (env.CLI_CHANNEL_ENABLED) adapters.set('cli', createCliAdapter(redis, env.QUEUE_PREFIX));
+    const documents = createDocumentStore(dataDir);
+    const channelContext: ChannelContext = {
+      env,
+      roles,
+      log,
+      db: database.db,
+      redis,
+      queues,
+      content,
+      documents,
+      ingest: (message) => ingest({ db: database.db, queues, log }, message),
+    };
+    const runtimes = new Map<string, ChannelRuntime>();
+    for (const module of opts.channelModules ?? channelModules) {
+      if (module.enabled(env)) runtimes.set(module.channel, await module.create(channelContext));
+    }
+    closers.push(() => Promise.all([...runtimes.values()].map((r) => r.stop?.())));
+    const adapters = new Map<string, ChannelAdapter>([...runtimes].map(([name, r]) => [name, r.adapter]));
     for (const a of opts.adapters ?? []) adapters.set(a.channel, a);
 
     const workers: Worker[] = [];
@@ -155,22 +174,12 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
           return { database: database.kind, roles: roles.join(',') };
         },
       });
-      if (env.CLI_CHANNEL_ENABLED) {
-        const subscriber = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-        closers.push(() => subscriber.quit());
-        await registerCliRoutes(server, {
-          db: database.db,
-          queues,
-          log,
-          documents: createDocumentStore(dataDir),
-          subscriber,
-          prefix: env.QUEUE_PREFIX,
-        });
-      }
+      for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;
       closers.push(() => s.close());
     }
+    for (const runtime of runtimes.values()) await runtime.start?.();
     if (roles.includes('surveys')) log.info('the surveys role has no work yet: satisfaction surveys arrive with their own issue');
     if (roles.includes('whatsapp')) log.warn('the whatsapp role has no gateway yet: WhatsApp arrives with its own issue');
 

@@ -1,0 +1,48 @@
+/**
+ * How a channel plugs into Wasl. To add one: create `channels/<name>/` exporting a `ChannelModule`, add its
+ * settings to `config/env-schema.ts` (and `.env.example`), and list it in `channels/registry.ts`. The engine
+ * never learns a channel's name: it only sees `InboundMessage`s coming in through `ingest` and hands rendered
+ * replies to the channel's `adapter.send` through the channel's outbound queue.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env, RoleName } from '../config/env-schema';
+import type { Content } from '../content/load-content';
+import type { DocumentStore } from '../documents/document-store';
+import type { InboundMessageInput } from '../messages/inbound-message';
+import type { ChannelName } from '../messages/channel-name';
+import type { IngestResult } from '../pipeline/ingest';
+import type { Queues } from '../queue/queues';
+import type { Db } from '../store/database';
+import type { ChannelAdapter } from './channel-adapter';
+
+export interface ChannelContext {
+  env: Env;
+  roles: readonly RoleName[];
+  log: Logger;
+  db: Db;
+  redis: Redis;
+  queues: Queues;
+  content: Content;
+  documents: DocumentStore;
+  /** Store an inbound message once and ask for a drain; never answer inside a handler. */
+  ingest(message: InboundMessageInput): Promise<IngestResult>;
+}
+
+export interface ChannelRuntime {
+  /** Sends replies; used by the outbound role. */
+  adapter: ChannelAdapter;
+  /** Webhooks and other HTTP routes, registered on the web role's server. */
+  registerRoutes?(app: FastifyInstance): Promise<void>;
+  /** Long-lived ingress (a poller, a gateway session), started in the role(s) the channel chooses. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface ChannelModule {
+  readonly channel: ChannelName;
+  /** Whether this deployment uses the channel (e.g. a token is configured). */
+  enabled(env: Env): boolean;
+  create(ctx: ChannelContext): Promise<ChannelRuntime>;
+}

@@ -1,0 +1,23 @@
+/** The terminal channel as a module: replies over Redis pub/sub, HTTP routes for `npm run chat`. */
+import { Redis } from 'ioredis';
+import type { ChannelModule } from '../channel-module';
+import { createCliAdapter } from './cli-adapter';
+import { registerCliRoutes } from './cli-routes';
+
+export const cliChannel: ChannelModule = {
+  channel: 'cli',
+  enabled: (env) => env.CLI_CHANNEL_ENABLED,
+  async create(ctx) {
+    let subscriber: Redis | undefined;
+    return {
+      adapter: createCliAdapter(ctx.redis, ctx.env.QUEUE_PREFIX),
+      async registerRoutes(app) {
+        subscriber = new Redis(ctx.env.REDIS_URL, { maxRetriesPerRequest: null });
+        await registerCliRoutes(app, { db: ctx.db, queues: ctx.queues, log: ctx.log, documents: ctx.documents, subscriber, prefix: ctx.env.QUEUE_PREFIX });
+      },
+      async stop() {
+        await subscriber?.quit();
+      },
+    };
+  },
+};
