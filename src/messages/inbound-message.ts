@@ -22,6 +22,11 @@ export const inboundMessageSchema = z.object({
   text: z.string().max(10_000).default(''),
   media: z.array(inboundMediaSchema).max(10).default([]),
   displayName: z.string().max(200).optional(),
+  /**
+   * A mobile number (E.164) the channel itself proves belongs to the sender: the WhatsApp number, or a Telegram
+   * contact the user shared of themselves. Only such numbers link contacts across channels; a typed number never does.
+   */
+  verifiedMobile: z.string().regex(/^\+\d{8,15}$/, 'E.164, e.g. +966501234567').optional(),
   receivedAt: z.coerce.date().default(() => new Date()),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;

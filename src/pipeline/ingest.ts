@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { inboundMessageSchema, type InboundMessageInput } from '../messages/inbound-message';
 import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
+import { attachVerifiedMobile, findBeneficiaryByMobile } from '../beneficiaries/link-by-mobile';
 import { beneficiaries, contacts, conversations, messages } from '../store/schema';
 
 export interface IngestResult {
@@ -63,13 +64,18 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
     .where(and(eq(contacts.channel, m.channel), eq(contacts.channelUserId, m.channelUserId)))
     .limit(1);
   if (!contact) {
-    const [beneficiary] = await tx.insert(beneficiaries).values({}).returning({ id: beneficiaries.id });
+    const known = m.verifiedMobile ? await findBeneficiaryByMobile(tx, m.verifiedMobile) : null;
+    const beneficiaryId = known ?? (await tx.insert(beneficiaries).values({}).returning({ id: beneficiaries.id }))[0]!.id;
     [contact] = await tx
       .insert(contacts)
-      .values({ beneficiaryId: beneficiary!.id, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName })
+      .values({ beneficiaryId, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName, verifiedMobile: m.verifiedMobile })
       .returning();
   } else {
     await tx.update(contacts).set({ lastSeenAt: sql`now()` }).where(eq(contacts.id, contact.id));
+    if (m.verifiedMobile && contact.verifiedMobile !== m.verifiedMobile) {
+      const { linkedTo } = await attachVerifiedMobile(tx, contact.id, m.verifiedMobile);
+      if (linkedTo) contact = { ...contact, beneficiaryId: linkedTo };
+    }
   }
 
   let [conversation] = await tx

@@ -40,7 +40,7 @@ export const beneficiaries = pgTable(
     surveyOptOut: boolean('survey_opt_out').notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [index('beneficiaries_national_id_hash_idx').on(t.nationalIdHash)],
+  (t) => [index('beneficiaries_national_id_hash_idx').on(t.nationalIdHash), index('beneficiaries_mobile_idx').on(t.mobile)],
 );
 
 export const contacts = pgTable(
@@ -51,11 +51,13 @@ export const contacts = pgTable(
     channel: text('channel').notNull(),
     channelUserId: text('channel_user_id').notNull(),
     displayName: text('display_name'),
+    /** E.164 number the channel itself proved (a WhatsApp sender, a Telegram contact shared by its owner). */
+    verifiedMobile: text('verified_mobile'),
     optedOut: boolean('opted_out').notNull().default(false),
     createdAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('contacts_channel_user_uq').on(t.channel, t.channelUserId)],
+  (t) => [uniqueIndex('contacts_channel_user_uq').on(t.channel, t.channelUserId), index('contacts_verified_mobile_idx').on(t.verifiedMobile)],
 );
 
 export const conversationStatuses = ['bot', 'waiting', 'human', 'resolved'] as const;
