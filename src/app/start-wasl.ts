@@ -155,10 +155,9 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         closers.push(async () => sweeper.stop());
       }
     }
-    if (roles.includes('outbound')) {
-      for (const adapter of adapters.values()) {
-        workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
-      }
+    for (const [channel, adapter] of adapters) {
+      const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
+      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));

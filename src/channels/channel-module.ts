@@ -31,8 +31,14 @@ export interface ChannelContext {
 }
 
 export interface ChannelRuntime {
-  /** Sends replies; used by the outbound role. */
+  /** Sends replies; used by the outbound worker of this channel. */
   adapter: ChannelAdapter;
+  /**
+   * The role whose process runs this channel's outbound worker. A channel whose sends need a live session in
+   * one process (WhatsApp Web) sends from that process's role.
+   * @defaultValue 'outbound'
+   */
+  outboundRole?: RoleName;
   /** Webhooks and other HTTP routes, registered on the web role's server. */
   registerRoutes?(app: FastifyInstance): Promise<void>;
   /** Long-lived ingress (a poller, a gateway session), started in the role(s) the channel chooses. */
