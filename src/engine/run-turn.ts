@@ -636,7 +636,6 @@ class Turn {
   }
 
   private prompt(step: StepOf<'ask'> | StepOf<'review'>): Promise<void> {
-    const frame = this.state.frame!;
     if (step.type === 'review') {
       const flow = this.currentFlow()!;
       this.replies.push({
@@ -658,7 +657,6 @@ class Turn {
       choices: step.expect.kind === 'choice' ? step.expect.options.map((o) => ({ value: o.value, label: o.label })) : [],
       lines: step.skippable ? [{ template: 'common.skip-hint', params: {} }] : [],
     });
-    void frame;
     return Promise.resolve();
   }
 
