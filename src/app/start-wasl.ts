@@ -83,7 +83,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     });
     const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir });
     closers.push(() => database.close());
-    if (database.kind === 'pglite' && roles.length < 4) {
+    const runsEveryCoreRole = (['web', 'engine', 'outbound'] as const).every((r) => roles.includes(r));
+    if (database.kind === 'pglite' && !runsEveryCoreRole) {
       log.warn('ROLES splits Wasl across processes, but the embedded PGlite database serves one process only; use DATABASE_URL');
     }
     await syncFlowRevisions(database.db, content.flows);
