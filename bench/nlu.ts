@@ -79,6 +79,14 @@ const builtInMessages: EvalExample[] = [
 
 type Scenario = 'wasl-shipped' | 'wasl-scaled' | 'nlpjs';
 
+interface Percentiles {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+  samples: number;
+}
+
 /** What one child process measures. */
 interface ScenarioResult {
   scenario: Scenario;
@@ -90,7 +98,9 @@ interface ScenarioResult {
   heapRetainedBytes: number;
   rssAfterBuildBytes: number;
   rssPeakBytes: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number; samples: number };
+  latencyMs: Percentiles;
+  /** Process CPU time per call: what the call itself costs, unaffected by other work on a busy machine. */
+  cpuMs: Percentiles;
   eval: Pick<EvalReport, 'accuracy' | 'macroF1' | 'handoffRecall' | 'falseHandoff' | 'urgentRecall'> | null;
 }
 
@@ -195,7 +205,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
 }
 
-function latencySummary(samples: number[]): ScenarioResult['latencyMs'] {
+function summary(samples: number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
@@ -213,17 +223,21 @@ function collectGarbage(): void {
 }
 
 /** Times each call on its own (not a loop average), so p99 shows the slow messages. */
-async function timeCalls(texts: readonly string[], call: (text: string) => unknown): Promise<number[]> {
+async function timeCalls(texts: readonly string[], call: (text: string) => unknown): Promise<{ wall: number[]; cpu: number[] }> {
   for (let i = 0; i < WARM_UP_PASSES; i++) for (const t of texts) await call(t);
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < PASSES; i++) {
     for (const t of texts) {
+      const cpuStarted = process.cpuUsage();
       const started = performance.now();
       await call(t);
-      samples.push(performance.now() - started);
+      wall.push(performance.now() - started);
+      const used = process.cpuUsage(cpuStarted);
+      cpu.push((used.user + used.system) / 1000);
     }
   }
-  return samples;
+  return { wall, cpu };
 }
 
 /**
@@ -280,49 +294,44 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const policy = handoffPolicy();
   const { examples } = messages();
   const texts = examples.map((e) => e.text);
-  let rssPeak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
 
-  try {
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const started = performance.now();
-    let model: Understanding | Nlp;
-    if (scenario === 'nlpjs') model = await trainNlpJs(trainingLines(intents, faq));
-    else model = await buildUnderstanding({ intents, faq, policy });
-    const buildMs = performance.now() - started;
-    collectGarbage();
-    const heapRetainedBytes = process.memoryUsage().heapUsed - heapBefore;
-    const rssAfterBuildBytes = process.memoryUsage().rss;
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  let model: Understanding | Nlp;
+  if (scenario === 'nlpjs') model = await trainNlpJs(trainingLines(intents, faq));
+  else model = await buildUnderstanding({ intents, faq, policy });
+  const buildMs = performance.now() - started;
+  collectGarbage();
+  const heapRetainedBytes = process.memoryUsage().heapUsed - heapBefore;
+  const rssAfterBuildBytes = process.memoryUsage().rss;
 
-    let samples: number[];
-    let report: EvalReport | null = null;
-    if (model instanceof Nlp) {
-      const nlp = model;
-      samples = await timeCalls(texts, (t) => nlp.process('ar', t));
-      report = evaluateNlu(await nlpJsUnderstanding(nlp, faq, texts), examples, policy);
-    } else {
-      const understanding = model;
-      samples = await timeCalls(texts, (t) => understanding.understand(t));
-      // The scaled FAQ's reworded questions also train the classifier; its accuracy would measure the rewording.
-      if (scenario === 'wasl-shipped') report = evaluateNlu(understanding, examples, policy);
-    }
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    return {
-      scenario,
-      faqEntries: faq.entries.length,
-      faqQuestions: faq.entries.reduce((n, e) => n + e.questions.ar.length + e.questions.en.length, 0),
-      trainingLines: trainingLineCount(intents, faq),
-      buildMs,
-      heapRetainedBytes,
-      rssAfterBuildBytes,
-      rssPeakBytes: rssPeak,
-      latencyMs: latencySummary(samples),
-      eval: report && evalFigures(report),
-    };
-  } finally {
-    clearInterval(sampler);
+  let samples: { wall: number[]; cpu: number[] };
+  let report: EvalReport | null = null;
+  if (model instanceof Nlp) {
+    const nlp = model;
+    samples = await timeCalls(texts, (t) => nlp.process('ar', t));
+    report = evaluateNlu(await nlpJsUnderstanding(nlp, faq, texts), examples, policy);
+  } else {
+    const understanding = model;
+    samples = await timeCalls(texts, (t) => understanding.understand(t));
+    // The scaled FAQ's reworded questions also train the classifier; its accuracy would measure the rewording.
+    if (scenario === 'wasl-shipped') report = evaluateNlu(understanding, examples, policy);
   }
+  return {
+    scenario,
+    faqEntries: faq.entries.length,
+    faqQuestions: faq.entries.reduce((n, e) => n + e.questions.ar.length + e.questions.en.length, 0),
+    trainingLines: trainingLineCount(intents, faq),
+    buildMs,
+    heapRetainedBytes,
+    rssAfterBuildBytes,
+    // The kernel's high-water mark: building is synchronous, so a sampling timer would never see its peak.
+    rssPeakBytes: process.resourceUsage().maxRSS * 1024,
+    latencyMs: summary(samples.wall),
+    cpuMs: summary(samples.cpu),
+    eval: report && evalFigures(report),
+  };
 }
 
 function inChildProcess(scenario: Scenario): Promise<ScenarioResult> {
@@ -342,6 +351,8 @@ const ms = (x: number) => fmt(x, 3);
 
 /** Runs the three configurations and returns the markdown report. */
 export async function benchNlu(): Promise<string> {
+  // Other work on the machine shows up as p99 latency, not as CPU time; the load average says how much there was.
+  const loadBefore = os.loadavg();
   const shipped = await inChildProcess('wasl-shipped');
   const scaled = await inChildProcess('wasl-scaled');
   const nlpjs = await inChildProcess('nlpjs');
@@ -352,6 +363,7 @@ export async function benchNlu(): Promise<string> {
   out.push(`## Understanding module (bench/nlu.ts) — ${new Date().toISOString().slice(0, 10)}`, '');
   out.push(
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}. ` +
+      `Load average before the run: ${loadBefore.map((x) => x.toFixed(1)).join(', ')}. ` +
       `Messages: ${source} (${examples.length}), each timed ${PASSES} times after ${WARM_UP_PASSES} warm-up passes.`,
     '',
   );
@@ -371,13 +383,15 @@ export async function benchNlu(): Promise<string> {
   row('Latency per message — p99', 'ms', (r) => ms(r.latencyMs.p99));
   row('Latency per message — mean', 'ms', (r) => ms(r.latencyMs.mean));
   row('Latency per message — max', 'ms', (r) => ms(r.latencyMs.max));
+  row('CPU time per message — p50', 'ms', (r) => ms(r.cpuMs.p50));
+  row('CPU time per message — p99', 'ms', (r) => ms(r.cpuMs.p99));
   row('Heap retained by the model (after GC)', 'MB', (r) => mb(r.heapRetainedBytes));
   row('Process RSS after build', 'MB', (r) => mb(r.rssAfterBuildBytes));
-  row('Process RSS, peak (build + timing)', 'MB', (r) => mb(r.rssPeakBytes));
+  row('Process RSS, peak (whole child process)', 'MB', (r) => mb(r.rssPeakBytes));
   out.push('');
   out.push(
     `Target (issue 3): p99 ≤ ${target} ms per message at FAQ ×${FAQ_SCALE} — ` +
-      `${scaled.latencyMs.p99 <= target ? 'met' : 'NOT met'} (${ms(scaled.latencyMs.p99)} ms).`,
+      `${scaled.latencyMs.p99 <= target ? 'met' : 'NOT met'} (${ms(scaled.latencyMs.p99)} ms wall-clock; ${ms(scaled.cpuMs.p99)} ms CPU time).`,
     '',
   );
 

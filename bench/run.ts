@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the real pipeline (HTTP → ingest → BullMQ → engine drain → outbox → outbound worker)
- * on PGlite and on PostgreSQL, plus the engine and the understanding module alone. Prints one markdown table;
- * bench/README.md explains every figure. Not part of `npm test`: the numbers depend on the machine.
+ * on PGlite and on PostgreSQL, plus the engine and the understanding module alone. Prints one markdown table, then
+ * bench/nlu.ts's tables; bench/README.md explains every figure. Not part of `npm test`: the numbers depend on the machine.
  *
  * Needs Redis (TEST_REDIS_URL, default 127.0.0.1:6379). PostgreSQL (TEST_DATABASE_URL) is skipped with a note
  * when it cannot be reached. BENCH_DB=pglite|postgres runs the pipeline on one database only.
@@ -29,6 +29,7 @@ import { languages } from '../src/templating/template-catalog';
 import { copyContent, useEchoMainMenu } from '../test/support/content-fixture';
 import { projectRoot, startTestWasl, type DbKind, type TestWasl } from '../test/support/harness';
 import { adminUrl } from '../test/support/postgres';
+import { benchNlu } from './nlu';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -325,6 +326,8 @@ async function main(): Promise<void> {
   console.log(`|---|---|${columns.map(() => '---:').join('|')}|`);
   for (const r of rows) console.log(`| ${r.figure} | ${r.unit} | ${columns.map((c) => r.values[c] ?? '—').join(' | ')} |`);
   for (const n of notes) console.log(`\n> ${n}`);
+  // The understanding module's own figures (latency at FAQ ×100, memory, NLP.js side by side): bench/nlu.ts.
+  console.log(`\n${await benchNlu()}`);
   console.log(`\nBench wall time: ${fmt((performance.now() - started) / 1000, 0)} s`);
 }
 

@@ -17,6 +17,7 @@ import { loadContent, type Content } from '../content/load-content';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
 import { buildServer } from '../http/build-server';
+import { registerConsole } from '../console/console-plugin';
 import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
 import { buildUnderstanding } from '../nlu/understanding';
@@ -25,6 +26,7 @@ import { createEngineDrain } from '../pipeline/drain-conversation';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
 import { createEngineWorker, createOutboundWorker } from '../queue/workers';
+import { startSurveysRole } from '../surveys/surveys-worker';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
@@ -43,6 +45,8 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
+  /** How often the surveys role looks for served requests without a survey; false: never (tests). */
+  surveySweepEveryMs?: number | false;
 }
 
 export interface Wasl {
@@ -175,13 +179,28 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         },
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
+      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
+      closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;
       closers.push(() => s.close());
     }
     for (const runtime of runtimes.values()) await runtime.start?.();
-    if (roles.includes('surveys')) log.info('the surveys role has no work yet: satisfaction surveys arrive with their own issue');
-    if (roles.includes('whatsapp')) log.warn('the whatsapp role has no gateway yet: WhatsApp arrives with its own issue');
+    if (roles.includes('surveys')) {
+      const surveysRole = startSurveysRole({
+        connection,
+        prefix: env.QUEUE_PREFIX,
+        db: database.db,
+        queues,
+        log,
+        organisation: content.organisation,
+        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }), thresholds: THRESHOLDS },
+        clock: opts.clock ?? (() => new Date()),
+        ...(opts.surveySweepEveryMs !== undefined ? { sweepEveryMs: opts.surveySweepEveryMs } : {}),
+      });
+      workers.push(surveysRole.worker);
+      closers.push(() => surveysRole.close());
+    }
 
     log.info({ roles, database: database.kind, flows: content.flows.current.size, url }, 'Wasl started');
     return { env, roles, content, database, queues, redis, server, url, workers, drain, close };

@@ -58,7 +58,21 @@ export const organisationSchema = z.strictObject({
     .strictObject({
       delayMinutes: z.number().int().min(0).default(60),
       quietHours: z.strictObject({ from: clockTime, to: clockTime }).default({ from: '21:00', to: '09:00' }),
+      /** Further windows on given days when nobody is asked (Friday prayer by default). */
+      quietWindows: z
+        .array(z.strictObject({ days: z.array(z.enum(weekdayNames)).min(1), from: clockTime, to: clockTime }))
+        .default([{ days: ['friday'], from: '11:30', to: '13:30' }]),
       expiryHours: z.number().int().min(1).default(72),
+      /** One reminder this long after the prompt when no rating came; 0 sends none. */
+      reminderAfterHours: z.number().int().min(0).default(24),
+      /** Also ask after a conversation the bot alone answered (off: ask only after a person's service). */
+      botOnlySurveys: z.boolean().default(false),
+      /** Ratings at or below this open a follow-up task for a supervisor. */
+      followUpAtOrBelow: z.number().int().min(1).max(5).default(2),
+      /** A beneficiary asked about one service is not asked about another within this many hours. */
+      minHoursBetween: z.number().int().min(0).default(24),
+      /** While the beneficiary is in another flow or with a researcher, look again this much later. */
+      busyRetryMinutes: z.number().int().min(1).default(15),
     })
     .prefault({}),
   /** When free text is answered, clarified once, or handed to a person; every key has a default. */

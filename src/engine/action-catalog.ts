@@ -64,6 +64,19 @@ export const actionCatalog = {
     outputs: [],
     args: [],
   },
+  'survey.record': {
+    description:
+      'Record the satisfaction rating in `score` (1–5) and the optional `comment` on the survey `surveyId`; a low score opens a follow-up task for a supervisor. `closed` when the survey no longer takes answers.',
+    outcomes: ['recorded', 'closed'],
+    outputs: [],
+    args: [],
+  },
+  'survey.opt-out': {
+    description: 'The beneficiary asks for no more satisfaction surveys: remember it and close the survey `surveyId`.',
+    outcomes: ['done'],
+    outputs: [],
+    args: [],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 export type ActionName = keyof typeof actionCatalog;

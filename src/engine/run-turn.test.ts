@@ -81,6 +81,10 @@ function recordingActions() {
         return { outcome: 'added', outputs: { documentsReceived: 1 } };
       case 'volunteers.register':
         return { outcome: 'registered' };
+      case 'survey.record':
+        return { outcome: 'recorded' };
+      case 'survey.opt-out':
+        return { outcome: 'done' };
     }
   };
   return { calls, run };

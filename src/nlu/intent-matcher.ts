@@ -1,7 +1,7 @@
 import type { IntentsFile } from './intents-schema';
 import { intentNames, type IntentName } from './intent-names';
 import { trainSoftmaxClassifier, softmax, type SoftmaxClassifier } from './softmax-classifier';
-import { textFeatures } from './text-features';
+import { textFeatures, type FeatureVector } from './text-features';
 
 /** One scored intent. */
 export interface ScoredIntent {
@@ -49,18 +49,53 @@ export function trainIntentMatcher(
   const model: SoftmaxClassifier = trainSoftmaxClassifier(
     lines.map((l) => ({ features: textFeatures(normalize(l.text)), label: l.intent })),
   );
+  // Whether the model knows a word depends only on the word, and people reuse a small vocabulary, so the answer
+  // is remembered instead of building a feature vector per word per message. Bounded so odd input cannot grow it.
+  const knownWords = new Map<string, boolean>();
+  const isKnown = (word: string): boolean => {
+    let known = knownWords.get(word);
+    if (known === undefined) {
+      known = ['w:', 'l:', 'e:', 'p:'].some((p) => model.knows(`${p}${word}`)) || wordKnownByStem(model, word);
+      if (knownWords.size >= KNOWN_WORDS_CACHE_SIZE) knownWords.clear();
+      knownWords.set(word, known);
+    }
+    return known;
+  };
   return {
     predict(normalized) {
-      const features = textFeatures(normalized);
+      const features = messageFeatures(normalized);
       const probs = softmax(model.logits(features), calibrationTemperature);
       const ranked = model.labels
         .map((label, i) => ({ intent: label as IntentName, confidence: probs[i]! }))
         .sort((a, b) => b.confidence - a.confidence);
-      const words = normalized.split(' ').filter((t) => t.length > 0 && t !== '?');
-      const known = words.filter((w) => ['w:', 'l:', 'e:', 'p:'].some((p) => model.knows(`${p}${w}`)) || wordKnownByStem(model, w));
-      return { ranked, coverage: words.length === 0 ? 0 : known.length / words.length };
+      let words = 0;
+      let known = 0;
+      for (const w of normalized.split(' ')) {
+        if (w.length === 0 || w === '?') continue;
+        words++;
+        if (isKnown(w)) known++;
+      }
+      return { ranked, coverage: words === 0 ? 0 : known / words };
     },
   };
+}
+
+const KNOWN_WORDS_CACHE_SIZE = 20_000;
+
+let lastMessage: string | undefined;
+let lastFeatures: FeatureVector | undefined;
+
+/**
+ * `textFeatures` of a normalised message, computed once per message: the intent classifier and then the FAQ
+ * matcher both need the vector of the same text, one right after the other. The vector is shared, so callers
+ * must only read it.
+ */
+export function messageFeatures(normalized: string): FeatureVector {
+  if (normalized !== lastMessage || lastFeatures === undefined) {
+    lastFeatures = textFeatures(normalized);
+    lastMessage = normalized;
+  }
+  return lastFeatures;
 }
 
 function wordKnownByStem(model: SoftmaxClassifier, word: string): boolean {

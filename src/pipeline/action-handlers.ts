@@ -8,6 +8,7 @@ import type { TextUnderstanding } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
 import { handoff } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
+import { optOutOfSurveys, recordSurveyAnswer } from '../surveys/survey-actions';
 import { registerVolunteer } from '../volunteers/volunteer-actions';
 
 export interface ActionHandlerDeps {
@@ -24,6 +25,8 @@ export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName
     'requests.verify-identity': verifyIdentity,
     'requests.add-document': addDocument,
     'volunteers.register': registerVolunteer,
+    'survey.record': recordSurveyAnswer,
+    'survey.opt-out': optOutOfSurveys,
     'conversation.set-language': async (_ctx, call) => {
       const wanted = call.frame.data.language;
       return { outcome: 'done', language: wanted === 'en' ? 'en' : 'ar' };

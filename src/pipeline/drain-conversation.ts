@@ -22,6 +22,7 @@ import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
 import { conversations, messages } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
+import { prepareSurveyAnswer } from '../surveys/survey-answer';
 import { languages, type Language } from '../templating/template-catalog';
 import { z } from 'zod';
 
@@ -73,7 +74,10 @@ export function createEngineDrain(svc: EngineServices) {
     mode: TurnMode,
   ): Promise<TurnResult & { failed: boolean }> {
     const now = svc.clock();
-    const input = { text: msg.text ?? '', media: payloadMediaSchema.parse(msg.payload ?? {}).media };
+    // A survey's rating question reads stars, "5/5" and words, and closes quietly after one re-ask (src/surveys).
+    const prepared = prepareSurveyAnswer(state, msg.text ?? '');
+    state = prepared.state;
+    const input = { text: prepared.text, media: payloadMediaSchema.parse(msg.payload ?? {}).media };
     try {
       return await tx.transaction(async (sp) => {
         const deps: EngineDeps = {

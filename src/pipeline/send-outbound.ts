@@ -2,7 +2,7 @@
  * Step 3 of the path of one message: an outbound row becomes one provider send. The job id is the message id
  * and the row's status is checked first, so a retried or re-added job never sends twice what was sent.
  */
-import { eq, and } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
@@ -16,7 +16,8 @@ export interface SendDeps {
   adapter: ChannelAdapter;
 }
 
-export type SendOutcome = 'sent' | 'already-done' | 'missing';
+/** `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it. */
+export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier';
 
 export async function sendOutbound(deps: SendDeps, messageId: number): Promise<SendOutcome> {
   const [row] = await deps.db
@@ -28,6 +29,14 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     .limit(1);
   if (!row) return 'missing';
   if (row.message.status !== 'queued') return 'already-done';
+  // Several workers send at once; replies of one conversation must still arrive in the order they were written
+  // (an introduction before its question). A failed earlier reply does not hold the later ones back.
+  const earlier = await deps.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.conversationId, row.message.conversationId), eq(messages.direction, 'out'), eq(messages.status, 'queued'), lt(messages.id, messageId)))
+    .limit(1);
+  if (earlier.length) return 'wait-for-earlier';
   const payload = outboundPayloadSchema.parse(row.message.payload);
   try {
     const receipt = await deps.adapter.send({

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { channelNames, type ChannelName } from '../messages/channel-name';
 
 export const ENGINE_QUEUE = 'engine';
+export const SURVEYS_QUEUE = 'surveys';
 export const outboundQueueName = (channel: ChannelName) => `outbound-${channel}`;
 
 export const drainJobSchema = z.object({ conversationId: z.number().int().positive() });
@@ -16,14 +17,26 @@ export type DrainJob = z.infer<typeof drainJobSchema>;
 export const sendJobSchema = z.object({ messageId: z.number().int().positive() });
 export type SendJob = z.infer<typeof sendJobSchema>;
 
+/** One survey's prompt, its one reminder, or its expiry (src/surveys). */
+export const surveyJobSchema = z.object({
+  surveyId: z.number().int().positive(),
+  step: z.enum(['send', 'remind', 'expire']),
+});
+export type SurveyJob = z.infer<typeof surveyJobSchema>;
+
 export const drainJobName = 'conversation.drain';
 export const sendJobName = 'message.send';
 
 export const outboundJobId = (messageId: number) => `msg-${messageId}`;
+/** Derived from the subject, so a second trigger for the same service finds the job already there. */
+export const surveyJobId = (subject: { kind: string; id: number | string }, step: SurveyJob['step'] = 'send') =>
+  step === 'send' ? `survey-${subject.kind}-${subject.id}` : `survey-${subject.kind}-${subject.id}-${step}`;
 
 export interface Queues {
   engine: Queue<DrainJob>;
   outbound: Record<ChannelName, Queue<SendJob>>;
+  /** Delayed survey jobs; added by src/surveys only, with ids from `surveyJobId`. */
+  surveys: Queue<SurveyJob>;
   /** Ask for a drain of this conversation; many asks while one drain is active collapse into one more. */
   requestDrain(conversationId: number): Promise<void>;
   enqueueSend(channel: ChannelName, messageId: number): Promise<void>;
@@ -35,9 +48,11 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   const outbound = Object.fromEntries(
     channelNames.map((c) => [c, new Queue<SendJob>(outboundQueueName(c), { connection, prefix })]),
   ) as Record<ChannelName, Queue<SendJob>>;
+  const surveys = new Queue<SurveyJob>(SURVEYS_QUEUE, { connection, prefix });
   return {
     engine,
     outbound,
+    surveys,
     async requestDrain(conversationId) {
       await engine.add(
         drainJobName,
@@ -69,7 +84,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       );
     },
     async close() {
-      await Promise.all([engine.close(), ...Object.values(outbound).map((q) => q.close())]);
+      await Promise.all([engine.close(), surveys.close(), ...Object.values(outbound).map((q) => q.close())]);
     },
   };
 }

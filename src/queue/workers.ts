@@ -1,7 +1,7 @@
 /**
  * BullMQ workers of the engine and outbound roles. Processors stay thin: parse the payload, call the service.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { markFailed, sendOutbound } from '../pipeline/send-outbound';
@@ -35,6 +35,9 @@ export function createEngineWorker(opts: {
   return worker;
 }
 
+/** How long a reply waits before checking again whether the earlier replies of its conversation went out. */
+const ORDER_WAIT_MS = 150;
+
 export function createOutboundWorker(opts: {
   connection: ConnectionOptions;
   prefix: string;
@@ -45,12 +48,19 @@ export function createOutboundWorker(opts: {
   const { adapter } = opts;
   const worker: Worker = new Worker(
     outboundQueueName(adapter.channel),
-    async (job) => {
+    async (job, token) => {
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       try {
-        return await sendOutbound({ db: opts.db, log: opts.log, adapter }, parsed.data.messageId);
+        const outcome = await sendOutbound({ db: opts.db, log: opts.log, adapter }, parsed.data.messageId);
+        if (outcome === 'wait-for-earlier') {
+          // Step aside without using an attempt; the earlier reply is being sent by another worker.
+          await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
+          throw new DelayedError();
+        }
+        return outcome;
       } catch (err) {
+        if (err instanceof DelayedError) throw err;
         // A provider's "slow down" pauses the whole channel queue without using up an attempt.
         if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
           await worker.rateLimit(err.retryAfterMs);

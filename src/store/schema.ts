@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  customType,
   bigint,
   bigserial,
   boolean,
@@ -78,6 +79,10 @@ export const conversations = pgTable(
     handoffReason: text('handoff_reason'),
     handoffPriority: text('handoff_priority'),
     handedOffAt: timestamp('handed_off_at', { withTimezone: true }),
+    /** 'female' when the beneficiary asked for a female researcher; claim and transfer honour it. */
+    researcherGender: text('researcher_gender'),
+    /** Why a researcher closed the chat (e.g. resolved without a survey). */
+    resolutionNote: text('resolution_note'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
@@ -86,6 +91,8 @@ export const conversations = pgTable(
     check('conversations_status_ck', sql`${t.status} in ('bot', 'waiting', 'human', 'resolved')`),
     uniqueIndex('conversations_one_open_per_contact_uq').on(t.contactId).where(sql`${t.status} <> 'resolved'`),
     index('conversations_status_idx').on(t.status),
+    // A beneficiary's latest conversation (where a survey is sent) without scanning every conversation.
+    index('conversations_beneficiary_idx').on(t.beneficiaryId, t.updatedAt),
   ],
 );
 
@@ -186,24 +193,77 @@ export const volunteers = pgTable('volunteers', {
   createdAt: createdAt(),
 });
 
+export const surveySubjectKinds = ['request', 'conversation'] as const;
+/**
+ * scheduled → sent → answered; or skipped (opted out, nobody to ask, not wanted) / expired (no rating in time).
+ * A survey is never re-opened: one per subject, ever (policy practice 3: asked once, politely).
+ */
+export const surveyStatuses = ['scheduled', 'sent', 'answered', 'expired', 'skipped'] as const;
+
 export const surveys = pgTable(
   'surveys',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    subjectKind: text('subject_kind').notNull(),
+    subjectKind: text('subject_kind', { enum: surveySubjectKinds }).notNull(),
     subjectId: text('subject_id').notNull(),
+    /** The conversation the service happened in; the prompt goes to the beneficiary's latest one. */
     conversationId: ref('conversation_id').references(() => conversations.id),
+    beneficiaryId: ref('beneficiary_id').references(() => beneficiaries.id),
+    /** Set for request subjects, so reports can group by request type. */
+    requestId: ref('request_id').references(() => requests.id),
+    /** The conversation the prompt was sent in (a new one when the service conversation was resolved). */
+    promptConversationId: ref('prompt_conversation_id').references(() => conversations.id),
+    /** Who served, fixed when the prompt is sent (later reassignment must not move the rating). */
     staffId: ref('staff_id'),
+    /** Where and in which language the prompt was sent. */
     channel: text('channel'),
-    status: text('status').notNull().default('scheduled'),
+    language: text('language'),
+    /** request-served, conversation-resolved, bot-answered or manual. */
+    trigger: text('trigger').notNull().default('manual'),
+    status: text('status', { enum: surveyStatuses }).notNull().default('scheduled'),
+    skipReason: text('skip_reason'),
     score: integer('score'),
     comment: text('comment'),
     scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    remindedAt: timestamp('reminded_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('surveys_subject_uq').on(t.subjectKind, t.subjectId)],
+  (t) => [
+    uniqueIndex('surveys_subject_uq').on(t.subjectKind, t.subjectId),
+    check('surveys_status_ck', sql`${t.status} in ('scheduled', 'sent', 'answered', 'expired', 'skipped')`),
+    check('surveys_score_ck', sql`${t.score} is null or ${t.score} between 1 and 5`),
+    index('surveys_sent_at_idx').on(t.sentAt),
+    index('surveys_status_idx').on(t.status),
+    index('surveys_beneficiary_sent_idx').on(t.beneficiaryId, t.sentAt),
+  ],
+);
+
+/** A low rating (1–2) asks a supervisor to look into the service; never a mark against the beneficiary. */
+export const followUpTasks = pgTable(
+  'follow_up_tasks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    surveyId: ref('survey_id').notNull().references(() => surveys.id),
+    beneficiaryId: ref('beneficiary_id').references(() => beneficiaries.id),
+    conversationId: ref('conversation_id').references(() => conversations.id),
+    /** The researcher the rating concerns; visible to supervisors only. */
+    staffId: ref('staff_id'),
+    score: integer('score').notNull(),
+    comment: text('comment'),
+    status: text('status', { enum: ['open', 'done'] }).notNull().default('open'),
+    closedByStaffId: ref('closed_by_staff_id'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('follow_up_tasks_survey_uq').on(t.surveyId),
+    check('follow_up_tasks_status_ck', sql`${t.status} in ('open', 'done')`),
+    index('follow_up_tasks_open_idx').on(t.createdAt).where(sql`${t.status} = 'open'`),
+  ],
 );
 
 export const staff = pgTable(
@@ -215,9 +275,80 @@ export const staff = pgTable(
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: ['researcher', 'supervisor', 'admin'] }).notNull(),
     active: boolean('active').notNull().default(true),
+    /** For the "female researcher" preference (common and expected in the Kingdom). */
+    gender: text('gender', { enum: ['female', 'male'] }),
+    /** Routing: e.g. 'complaints'; null = the shared researchers' queue. */
+    team: text('team'),
+    /** Most chats one person holds at once; claim refuses beyond it. */
+    caseloadLimit: integer('caseload_limit').notNull().default(10),
+    /** Supervisors on duty are paged for urgent cases. */
+    onDuty: boolean('on_duty').notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('staff_email_uq').on(t.email)],
+);
+
+/** Console sessions; the cookie holds a random token, the row only its SHA-256 (a DB dump logs nobody in). */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    staffId: ref('staff_id').notNull().references(() => staff.id),
+    /** Synchronizer token: state-changing requests must echo it in X-CSRF-Token. */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('staff_sessions_staff_idx').on(t.staffId)],
+);
+
+/** Bearer tokens for integrations, per staff member; only the hash is kept. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    staffId: ref('staff_id').notNull().references(() => staff.id),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash)],
+);
+
+/** Internal notes on a beneficiary's record or one conversation; never sent to the beneficiary. */
+export const notes = pgTable(
+  'notes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    conversationId: ref('conversation_id').references(() => conversations.id),
+    staffId: ref('staff_id').notNull().references(() => staff.id),
+    text: text('text').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notes_beneficiary_idx').on(t.beneficiaryId)],
+);
+
+export const offlineContactKinds = ['interview', 'phone-call', 'branch-visit', 'letter'] as const;
+
+/** Contacts that happen off-line (an interview, a phone call, a branch representative's visit), logged by staff. */
+export const offlineContacts = pgTable(
+  'offline_contacts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    staffId: ref('staff_id').notNull().references(() => staff.id),
+    kind: text('kind', { enum: offlineContactKinds }).notNull(),
+    summary: text('summary').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('offline_contacts_beneficiary_idx').on(t.beneficiaryId),
+    check('offline_contacts_kind_ck', sql`${t.kind} in ('interview', 'phone-call', 'branch-visit', 'letter')`),
+  ],
 );
 
 export const auditLog = pgTable('audit_log', {
@@ -229,7 +360,7 @@ export const auditLog = pgTable('audit_log', {
   beneficiaryId: ref('beneficiary_id'),
   details: jsonb('details').notNull().default({}),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-});
+}, (t) => [index('audit_log_beneficiary_idx').on(t.beneficiaryId, t.at), index('audit_log_staff_idx').on(t.staffId, t.at)]);
 
 /** Every flow revision ever run, so a conversation finishes on the revision it started. */
 export const flowRevisions = pgTable(
@@ -242,3 +373,46 @@ export const flowRevisions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.flowId, t.revision] })],
 );
+
+/** Raw bytes; drizzle-orm 0.45 has no built-in `bytea`. pg returns a Buffer, PGlite a Uint8Array. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+/**
+ * WhatsApp Web sessions (whatsapp-web.js RemoteAuth): the zipped browser profile of each paired number, so a
+ * restarted or replacement gateway resumes without a new QR scan. See channels/whatsapp/postgres-session-store.ts.
+ */
+export const whatsappSessions = pgTable('whatsapp_sessions', {
+  session: text('session').primaryKey(),
+  data: bytea('data').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Every Message-ID the email channel has seen or sent, so replies stay one thread in the beneficiary's mail
+ * client. Inbound rows are written before the message is ingested (conversation still unknown) so the reply's
+ * `References` never races the engine; the conversation is filled in once `ingest` returns.
+ */
+export const emailThreads = pgTable(
+  'email_threads',
+  {
+    messageId: text('message_id').primaryKey(),
+    conversationId: ref('conversation_id').references(() => conversations.id),
+    direction: text('direction', { enum: ['in', 'out'] }).notNull(),
+    subject: text('subject'),
+    /** The message's own References chain (inbound), oldest first. */
+    references: jsonb('references').notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [index('email_threads_conversation_idx').on(t.conversationId, t.createdAt)],
+);
+
+/** IMAP sync position per mailbox: a changed UIDVALIDITY means the UIDs we remember mean nothing any more. */
+export const emailMailboxState = pgTable('email_mailbox_state', {
+  mailbox: text('mailbox').primaryKey(),
+  uidValidity: bigint('uid_validity', { mode: 'number' }).notNull(),
+  lastUid: bigint('last_uid', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -74,6 +74,20 @@ export const engineTemplateKeys = {
   'status.cancelled': [],
   /** One line of "my requests". */
   'status.list-line': ['referenceNumber', 'statusLabel', 'statusDate'],
+  /** SMS opt-out confirmation and re-subscribe answer (channels/sms/subscription.ts). */
+  'sms.opted-out': [],
+  'sms.opted-in': [],
+  /** Sent by the staff console when a request's status changes (requests/request-status.ts). */
+  'request-status.under-review': ['referenceNumber', 'reason'],
+  'request-status.needs-info': ['referenceNumber', 'reason'],
+  'request-status.approved': ['referenceNumber', 'reason'],
+  'request-status.rejected': ['referenceNumber', 'reason'],
+  'request-status.served': ['referenceNumber', 'reason'],
+  /** Canned replies offered in the staff console's reply box (console/routes/page-routes.ts). */
+  'canned.greeting': [],
+  'canned.ask-documents': [],
+  'canned.follow-up': [],
+  'canned.closing': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EngineTemplateKey = keyof typeof engineTemplateKeys;

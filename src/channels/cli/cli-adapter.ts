@@ -5,22 +5,14 @@
  */
 import type { Redis } from 'ioredis';
 import type { ChannelAdapter } from '../channel-adapter';
-import { withNumberedChoices } from '../format-choices';
-
-export const cliTopic = (prefix: string, userId: string) => `${prefix}:cli:${userId}`;
-
-export interface CliEvent {
-  id: number;
-  text: string;
-}
+import { publishReply } from '../reply-stream';
 
 export function createCliAdapter(redis: Redis, prefix: string): ChannelAdapter {
   return {
     channel: 'cli',
     capabilities: { maxTextLength: 8000, choices: 'numbered', rateLimit: { max: 200, durationMs: 1000 } },
     async send(m) {
-      const event: CliEvent = { id: m.messageId, text: withNumberedChoices(m) };
-      await redis.publish(cliTopic(prefix, m.channelUserId), JSON.stringify(event));
+      await publishReply(redis, prefix, 'cli', m);
       return { providerMessageId: `cli-${m.messageId}` };
     },
   };

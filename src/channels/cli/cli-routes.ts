@@ -3,7 +3,6 @@
  * `GET /api/cli/stream` streams replies as server-sent events, first those missed since `Last-Event-ID`.
  * Meant for local use (it has no authentication): disable with CLI_CHANNEL_ENABLED=false on a public server.
  */
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -11,10 +10,8 @@ import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '.
 import type { IngestDeps } from '../../pipeline/ingest';
 import { ingest } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
-import { contacts, conversations, messages } from '../../store/schema';
 import { withNumberedChoices } from '../format-choices';
-import { outboundPayloadSchema } from '../../messages/outbound-message';
-import { cliTopic, type CliEvent } from './cli-adapter';
+import { createReplyHub, streamReplies } from '../reply-stream';
 
 const userIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (up to 64)');
 
@@ -40,13 +37,7 @@ export interface CliRouteDeps extends IngestDeps {
 }
 
 export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps): Promise<void> {
-  const listeners = new Map<string, Set<(e: CliEvent) => void>>();
-  await deps.subscriber.psubscribe(`${deps.prefix}:cli:*`);
-  deps.subscriber.on('pmessage', (_pattern, channel, payload) => {
-    const userId = channel.slice(`${deps.prefix}:cli:`.length);
-    const event = JSON.parse(payload) as CliEvent;
-    for (const l of listeners.get(userId) ?? []) l(event);
-  });
+  const hub = await createReplyHub(deps.subscriber, deps.prefix, 'cli');
 
   app.post('/api/cli/messages', async (req, reply) => {
     const parsed = cliMessageBodySchema.safeParse(req.body);
@@ -76,50 +67,13 @@ export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps
     const q = z.object({ userId: userIdSchema, after: z.coerce.number().int().min(0).optional() }).safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'invalid query', details: z.prettifyError(q.error) });
     const lastEventId = Number(req.headers['last-event-id'] ?? q.data.after ?? 0) || 0;
-    const userId = q.data.userId;
-
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    let lastSent = lastEventId;
-    const write = (e: CliEvent) => {
-      if (e.id <= lastSent) return;
-      lastSent = e.id;
-      res.write(`id: ${e.id}\ndata: ${JSON.stringify({ text: e.text })}\n\n`);
-    };
-    // Listen first, then replay what was missed, so nothing falls between the two.
-    const set = listeners.get(userId) ?? new Set();
-    listeners.set(userId, set);
-    const buffered: CliEvent[] = [];
-    let replaying = true;
-    const listener = (e: CliEvent) => (replaying ? buffered.push(e) : write(e));
-    set.add(listener);
-    const missed = await deps.db
-      .select({ id: messages.id, text: messages.text, payload: messages.payload })
-      .from(messages)
-      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-      .where(
-        and(
-          eq(contacts.channel, 'cli'),
-          eq(contacts.channelUserId, userId),
-          eq(messages.direction, 'out'),
-          inArray(messages.status, ['queued', 'sent', 'delivered', 'read']),
-          gt(messages.id, lastEventId),
-        ),
-      )
-      .orderBy(asc(messages.id));
-    for (const m of missed) {
-      const payload = outboundPayloadSchema.safeParse(m.payload);
-      write({ id: m.id, text: withNumberedChoices({ text: m.text ?? '', choices: payload.success ? payload.data.choices : [] }) });
-    }
-    replaying = false;
-    buffered.sort((a, b) => a.id - b.id).forEach(write);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.raw.on('close', () => {
-      clearInterval(ping);
-      set.delete(listener);
-      if (set.size === 0) listeners.delete(userId);
+    await streamReplies(req, reply, {
+      db: deps.db,
+      hub,
+      channel: 'cli',
+      userId: q.data.userId,
+      lastEventId,
+      format: (e) => ({ text: withNumberedChoices(e) }),
     });
   });
 }

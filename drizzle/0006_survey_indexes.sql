@@ -1,0 +1,2 @@
+CREATE INDEX "conversations_beneficiary_idx" ON "conversations" USING btree ("beneficiary_id","updated_at");--> statement-breakpoint
+CREATE INDEX "surveys_beneficiary_sent_idx" ON "surveys" USING btree ("beneficiary_id","sent_at");

@@ -1,0 +1,83 @@
+/**
+ * The mail a beneficiary receives: a plain-text part (what any client, screen reader or SMS gateway shows) and a
+ * simple branded HTML part — right-to-left for Arabic, the organisation's name on top and its hotline below.
+ * Every piece of text is HTML-escaped: replies echo what beneficiaries typed (a name, a description), and
+ * that text must never become markup in the mail client.
+ */
+import type { Organisation } from '../../config/organisation-schema';
+import type { OutboundEnvelope } from '../channel-adapter';
+
+export interface EmailBody {
+  text: string;
+  html: string;
+}
+
+/** The channel's own few words around a reply; everything else comes from the templates. */
+const CHROME = {
+  ar: { choose: 'للاختيار، ردّ على هذه الرسالة برقم الخيار أو بكلمته.', hotline: 'الهاتف', website: 'الموقع', auto: 'رسالة من المساعد الآلي' },
+  en: { choose: 'To choose, reply to this mail with the number or the word of an option.', hotline: 'Phone', website: 'Website', auto: 'A message from the automated assistant' },
+} as const;
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const paragraphs = (text: string): string =>
+  text
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => `<p style="margin:0 0 12px">${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+
+export function renderEmailBody(message: Pick<OutboundEnvelope, 'text' | 'choices' | 'language'>, organisation: Organisation): EmailBody {
+  const lang = message.language;
+  const words = CHROME[lang];
+  const orgName = organisation.name[lang];
+  const dir = lang === 'ar' ? 'rtl' : 'ltr';
+  const align = lang === 'ar' ? 'right' : 'left';
+
+  const choiceLines = message.choices.map((c) => `${c.number}. ${c.label}`);
+  const footer = [orgName, `${words.hotline}: ${organisation.hotline}`, ...(organisation.website ? [`${words.website}: ${organisation.website}`] : [])];
+  const text = [
+    message.text.trim(),
+    ...(choiceLines.length ? ['', choiceLines.join('\n'), '', words.choose] : []),
+    '',
+    '-- ',
+    ...footer,
+  ].join('\n');
+
+  const choicesHtml = message.choices.length
+    ? `<table role="presentation" dir="${dir}" style="border-collapse:collapse;margin:4px 0 12px">\n${message.choices
+        .map(
+          (c) =>
+            `<tr><td style="padding:4px 0 4px 8px;font-weight:bold;vertical-align:top">${c.number}.</td><td style="padding:4px 8px">${escapeHtml(c.label)}</td></tr>`,
+        )
+        .join('\n')}\n</table>\n<p style="margin:0 0 12px;color:#555;font-size:13px">${escapeHtml(words.choose)}</p>`
+    : '';
+
+  const html = `<!DOCTYPE html>
+<html lang="${lang}" dir="${dir}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(orgName)}</title></head>
+<body dir="${dir}" style="margin:0;padding:0;background:#f4f6f5">
+<table role="presentation" width="100%" dir="${dir}" style="border-collapse:collapse;background:#f4f6f5">
+<tr><td align="center" style="padding:16px">
+<table role="presentation" width="100%" dir="${dir}" style="max-width:600px;border-collapse:collapse;background:#ffffff;border-radius:8px;font-family:Tahoma,Arial,sans-serif;font-size:16px;line-height:1.7;color:#1f2d27;text-align:${align}">
+<tr><td style="background:#1f6f50;color:#ffffff;padding:14px 20px;font-size:18px;font-weight:bold;border-radius:8px 8px 0 0">${escapeHtml(orgName)}</td></tr>
+<tr><td style="padding:20px">
+${paragraphs(message.text)}
+${choicesHtml}
+</td></tr>
+<tr><td style="padding:12px 20px;border-top:1px solid #e3e8e6;color:#5b6b64;font-size:13px">
+${escapeHtml(orgName)} · ${escapeHtml(words.hotline)}: <span dir="ltr">${escapeHtml(organisation.hotline)}</span>${
+    organisation.website ? ` · ${escapeHtml(words.website)}: <a href="${escapeHtml(organisation.website)}" style="color:#1f6f50">${escapeHtml(organisation.website)}</a>` : ''
+  }<br>${escapeHtml(words.auto)}
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>
+`;
+  return { text, html };
+}

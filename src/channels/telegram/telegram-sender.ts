@@ -1,0 +1,145 @@
+/**
+ * The Telegram `ChannelAdapter`: one outbound message → one or more `sendMessage` calls, within Telegram's
+ * limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about one message a
+ * second per chat (paced here, in Redis, across every outbound process), 30 a second overall (the queue's
+ * limiter, from `capabilities.rateLimit`), and `429 retry_after` when Telegram still finds us too fast (the
+ * outbound worker pauses the whole queue for that long, without using up an attempt).
+ *
+ * A split message that fails half-way is resumed, not resent: the parts already delivered are remembered.
+ */
+import { and, eq, lt } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Telegram } from 'telegraf';
+import type { Db } from '../../store/database';
+import { contacts, messages } from '../../store/schema';
+import { ChannelDeliveryError, type ChannelAdapter, type OutboundEnvelope } from '../channel-adapter';
+import { renderForTelegram, TELEGRAM_MAX_TEXT } from './telegram-render';
+
+export interface TelegramSenderDeps {
+  telegram: Telegram;
+  db: Db;
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  /** Least time between two messages to one chat. @defaultValue 1000 */
+  chatIntervalMs: number;
+  /** How long a reply waits for the earlier replies of its conversation before it goes anyway. @defaultValue 15000 */
+  orderWaitMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Telegram's error as telegraf raises it (`TelegramError`): the Bot API's `error_code`, `description`, `parameters`. */
+interface TelegramApiError {
+  code?: unknown;
+  description?: unknown;
+  parameters?: { retry_after?: unknown };
+}
+
+/** 403s that mean this person can no longer be messaged (https://core.telegram.org/api/errors#403-forbidden). */
+const unreachable = /blocked by the user|user is deactivated|bot was kicked|chat not found/i;
+
+export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
+  const { telegram, redis, log } = deps;
+
+  /** Waits until this chat may receive another message; the wait is at most one interval per message ahead. */
+  const pace = async (chatId: string) => {
+    if (deps.chatIntervalMs <= 0) return;
+    const key = `${deps.prefix}:pace:telegram:${chatId}`;
+    for (;;) {
+      if ((await redis.set(key, '1', 'PX', deps.chatIntervalMs, 'NX')) === 'OK') return;
+      const ttl = await redis.pttl(key);
+      await sleep(Math.min(Math.max(ttl, 10), deps.chatIntervalMs));
+    }
+  };
+
+  /**
+   * Replies of one turn are separate jobs, picked up in parallel by the outbound worker; without this, pacing
+   * could let the question overtake the sentence before it. Bounded, because a stuck earlier reply must not
+   * hold back the rest for ever.
+   */
+  const awaitEarlierReplies = async (m: OutboundEnvelope) => {
+    const deadline = Date.now() + (deps.orderWaitMs ?? 15_000);
+    while (Date.now() < deadline) {
+      const earlier = await deps.db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'out'), eq(messages.status, 'queued'), lt(messages.id, m.messageId)))
+        .limit(1);
+      if (earlier.length === 0) return;
+      await sleep(50);
+    }
+    log.warn({ messageId: m.messageId, conversationId: m.conversationId }, 'earlier telegram reply still queued; sending out of order');
+  };
+
+  const optOut = async (chatId: string) => {
+    await deps.db
+      .update(contacts)
+      .set({ optedOut: true })
+      .where(and(eq(contacts.channel, 'telegram'), eq(contacts.channelUserId, chatId)));
+  };
+
+  const toDeliveryError = async (err: unknown, m: OutboundEnvelope): Promise<ChannelDeliveryError> => {
+    const e = err as TelegramApiError;
+    const code = typeof e.code === 'number' ? e.code : undefined;
+    const description = typeof e.description === 'string' ? e.description : (err as Error).message;
+    const context = `telegram sendMessage for message ${m.messageId} to chat ${m.channelUserId}`;
+    if (code === 429) {
+      const retryAfter = Number(e.parameters?.retry_after ?? 1);
+      return new ChannelDeliveryError(`${context}: 429 ${description}`, 'telegram', true, Math.max(1, retryAfter) * 1000, { cause: err });
+    }
+    if (code === 403 || (code === 400 && unreachable.test(description))) {
+      if (unreachable.test(description)) {
+        await optOut(m.channelUserId);
+        log.info({ chatId: m.channelUserId, description }, 'telegram user cannot be reached; contact marked opted out');
+      }
+      return new ChannelDeliveryError(`${context}: ${code} ${description}`, 'telegram', false, undefined, { cause: err });
+    }
+    // Any other 4xx is a request Telegram will refuse again; 5xx and network failures may pass next time.
+    if (code !== undefined && code >= 400 && code < 500) return new ChannelDeliveryError(`${context}: ${code} ${description}`, 'telegram', false, undefined, { cause: err });
+    return new ChannelDeliveryError(`${context}: ${description}`, 'telegram', true, undefined, { cause: err });
+  };
+
+  return {
+    channel: 'telegram',
+    capabilities: { maxTextLength: TELEGRAM_MAX_TEXT, choices: 'buttons', rateLimit: { max: 30, durationMs: 1000 } },
+    async send(m) {
+      const parts = renderForTelegram(m);
+      if (parts.length === 0) throw new ChannelDeliveryError(`message ${m.messageId} has no text and no choices`, 'telegram', false);
+      const [contact] = await deps.db
+        .select({ optedOut: contacts.optedOut })
+        .from(contacts)
+        .where(and(eq(contacts.channel, 'telegram'), eq(contacts.channelUserId, m.channelUserId)))
+        .limit(1);
+      if (contact?.optedOut) throw new ChannelDeliveryError(`chat ${m.channelUserId} blocked the bot; not sent`, 'telegram', false);
+
+      await awaitEarlierReplies(m);
+      const progressKey = `${deps.prefix}:telegram:sent:${m.messageId}`;
+      const done = await redis.hgetall(progressKey);
+      let lastId = '';
+      for (const [i, part] of parts.entries()) {
+        if (done[i]) {
+          lastId = done[i]!;
+          continue;
+        }
+        await pace(m.channelUserId);
+        let sent;
+        try {
+          sent = await telegram.callApi(
+            'sendMessage',
+            { chat_id: m.channelUserId, text: part.text, ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}) },
+            // telegraf types its signal as the `abort-controller` shim's; node-fetch 2 accepts Node's own at run time.
+            { signal: AbortSignal.timeout(30_000) as never },
+          );
+        } catch (err) {
+          throw await toDeliveryError(err, m);
+        }
+        lastId = String(sent.message_id);
+        await redis.multi().hset(progressKey, String(i), lastId).expire(progressKey, 24 * 3600).exec();
+      }
+      // The keyboard's message: a button press names it, and the console can find the message on Telegram.
+      return { providerMessageId: lastId };
+    },
+  };
+}

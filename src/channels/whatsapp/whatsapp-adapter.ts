@@ -1,0 +1,136 @@
+/**
+ * Sending on WhatsApp, from the gateway process (the only one holding the session). Before each send it
+ * enforces the ban-risk rules (ENGINEERING.md §1.6): only reply to people who wrote first, never talk over a
+ * human who took the chat, and pace the number's sends with jitter. While the session is down, it throws a
+ * retryable error with a delay, so the outbound worker pauses the queue without using up attempts: messages
+ * wait, none is dropped.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { outboundPayloadSchema } from '../../messages/outbound-message';
+import type { Db } from '../../store/database';
+import { contacts, conversations, messages } from '../../store/schema';
+import { ChannelDeliveryError, type ChannelAdapter, type ChannelCapabilities, type OutboundEnvelope } from '../channel-adapter';
+import { splitText, withNumberedChoices } from '../format-choices';
+import type { SmsFallback } from './sms-fallback';
+import type { WhatsappGateway } from './whatsapp-gateway';
+
+/** How long the queue pauses before trying again while the session is down. */
+export const SESSION_DOWN_RETRY_MS = 5000;
+/** WhatsApp accepts far longer texts, but long bubbles read badly on a phone; longer replies are split. */
+export const WHATSAPP_MAX_TEXT = 4096;
+
+export interface WhatsappAdapterDeps {
+  db: Db;
+  redis: Redis;
+  /** Redis key of the pace lease: one per number. */
+  paceKey: string;
+  log: Logger;
+  /** The gateway of this process; undefined in processes that do not run the `whatsapp` role. */
+  gateway: WhatsappGateway | undefined;
+  pacing: { minIntervalMs: number; jitterMs: number };
+  smsFallback?: SmsFallback | undefined;
+  smsFallbackAfterMs: number;
+  random?: () => number;
+}
+
+export function whatsappCapabilities(minIntervalMs: number): ChannelCapabilities {
+  return { maxTextLength: WHATSAPP_MAX_TEXT, choices: 'numbered', rateLimit: { max: 1, durationMs: Math.max(minIntervalMs, 100) } };
+}
+
+export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter {
+  const random = deps.random ?? Math.random;
+  const paceMs = () => deps.pacing.minIntervalMs + Math.floor(random() * deps.pacing.jitterMs);
+  const wait = (reason: string, retryAfterMs: number, cause?: unknown) =>
+    new ChannelDeliveryError(reason, 'whatsapp', true, retryAfterMs, cause === undefined ? undefined : { cause });
+  const refuse = (reason: string) => new ChannelDeliveryError(reason, 'whatsapp', false);
+
+  return {
+    channel: 'whatsapp',
+    capabilities: whatsappCapabilities(deps.pacing.minIntervalMs),
+    async send(m: OutboundEnvelope) {
+      const ctx = await loadSendContext(deps.db, m.messageId);
+      if (!ctx) throw refuse(`message ${m.messageId} has no conversation`);
+      // Never message a number that has not written first (ban risk, and the beneficiary's consent).
+      if (!ctx.contactWroteFirst) throw refuse(`refusing to message ${redact(m.channelUserId)}: they never wrote to us`);
+      if (ctx.conversationStatus === 'human' && ctx.author === 'bot') {
+        throw refuse('a staff member took over this chat; the bot reply queued before that is withheld');
+      }
+
+      const gateway = deps.gateway;
+      if (!gateway || gateway.status.state !== 'ready') {
+        const downMs = gateway?.downForMs() ?? 0;
+        if (gateway && deps.smsFallback && ctx.verifiedMobile && downMs >= deps.smsFallbackAfterMs && deps.smsFallback.accepts(ctx)) {
+          deps.log.warn({ messageId: m.messageId, downMs }, 'WhatsApp down too long: sending this time-critical reply by SMS');
+          return deps.smsFallback.send({ mobile: ctx.verifiedMobile }, m);
+        }
+        throw wait(`WhatsApp session is ${gateway?.status.state ?? 'not running in this process'}`, SESSION_DOWN_RETRY_MS);
+      }
+
+      if (deps.pacing.minIntervalMs + deps.pacing.jitterMs > 0) {
+        const took = await deps.redis.set(deps.paceKey, String(m.messageId), 'PX', paceMs(), 'NX');
+        if (took !== 'OK') {
+          const ttl = await deps.redis.pttl(deps.paceKey);
+          throw wait('pacing WhatsApp sends', Math.max(ttl, 50));
+        }
+      }
+      const parts = splitText(withNumberedChoices(m), WHATSAPP_MAX_TEXT);
+      let providerMessageId = '';
+      try {
+        for (const [i, part] of parts.entries()) {
+          if (i > 0) await new Promise((r) => setTimeout(r, paceMs()));
+          providerMessageId = await gateway.send(m.channelUserId, part);
+        }
+      } catch (err) {
+        // If the session died under us, wait for it like any other outage; otherwise use up an attempt.
+        if (gateway.status.state !== 'ready') throw wait(`WhatsApp session lost while sending: ${(err as Error).message}`, SESSION_DOWN_RETRY_MS, err);
+        throw new ChannelDeliveryError(`WhatsApp send failed: ${(err as Error).message}`, 'whatsapp', true, undefined, { cause: err });
+      }
+      if (parts.length > 1 && deps.pacing.minIntervalMs + deps.pacing.jitterMs > 0) {
+        await deps.redis.set(deps.paceKey, String(m.messageId), 'PX', paceMs());
+      }
+      return { providerMessageId };
+    },
+  };
+}
+
+interface SendContext {
+  author: 'beneficiary' | 'bot' | 'staff' | 'system';
+  template: string | undefined;
+  conversationStatus: string;
+  verifiedMobile: string | null;
+  contactWroteFirst: boolean;
+}
+
+async function loadSendContext(db: Db, messageId: number): Promise<SendContext | null> {
+  const [row] = await db
+    .select({
+      author: messages.author,
+      payload: messages.payload,
+      conversationStatus: conversations.status,
+      verifiedMobile: contacts.verifiedMobile,
+      contactWroteFirst: sql<boolean>`exists (
+        select 1 from ${messages} mi join ${conversations} ci on ci.id = mi.conversation_id
+        where ci.contact_id = ${contacts.id} and mi.direction = 'in')`,
+    })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row) return null;
+  const payload = outboundPayloadSchema.partial().safeParse(row.payload);
+  return {
+    author: row.author,
+    template: payload.success ? payload.data.template : undefined,
+    conversationStatus: row.conversationStatus,
+    verifiedMobile: row.verifiedMobile,
+    contactWroteFirst: row.contactWroteFirst === true || (row.contactWroteFirst as unknown) === 't',
+  };
+}
+
+/** Logs and errors never carry a full phone number. */
+function redact(chatId: string): string {
+  return chatId.replace(/^(\d{3})\d+(\d{2})@/, '$1…$2@');
+}

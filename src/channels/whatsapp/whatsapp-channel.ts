@@ -1,0 +1,149 @@
+/**
+ * WhatsApp (whatsapp-web.js) as a channel module. The session lives in ONE process, the `whatsapp` role
+ * (`ROLES=whatsapp`, or `ROLES=all` with WHATSAPP_ENABLED=true): that process runs the gateway, ingests what
+ * arrives, and runs this channel's outbound worker (`outboundRole`), because only it can send. Web processes
+ * serve the status route from the state the gateway publishes in Redis.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { InboundMessageInput } from '../../messages/inbound-message';
+import type { ChannelContext, ChannelModule } from '../channel-module';
+import { recordAck } from './delivery-acks';
+import { recordPhoneTakeover } from './phone-takeover';
+import { createPostgresSessionStore } from './postgres-session-store';
+import type { SmsFallback } from './sms-fallback';
+import { createWhatsappAdapter } from './whatsapp-adapter';
+import { createChromiumClientFactory, type WhatsappClientFactory, type WhatsappMessage } from './whatsapp-client';
+import { WhatsappGateway, type GatewayAlert, type GatewayOptions } from './whatsapp-gateway';
+import { toInboundMessage } from './whatsapp-inbound';
+import { registerWhatsappStatusRoute } from './whatsapp-status-route';
+
+/** Messages one sender may send per minute; beyond that they are dropped, so one flooding chat cannot starve others. */
+export const INBOUND_PER_SENDER_PER_MINUTE = 30;
+/** An ack can overtake the recording of our own send's provider id; try again this often, this many times. */
+const ACK_RETRY = { everyMs: 1000, times: 5 };
+
+export interface WhatsappChannelOptions {
+  /** Builds the whatsapp-web.js client; tests pass a fake. @defaultValue Chromium + RemoteAuth on the database */
+  clientFactory?: WhatsappClientFactory;
+  /** Time-critical replies by SMS during long outages; see sms-fallback.ts. @defaultValue none */
+  smsFallback?: SmsFallback;
+  /** Where staff hear of a long outage (besides the error log). @defaultValue none */
+  onAlert?(alert: GatewayAlert): void;
+  /** Gateway timings and QR printing (tests shorten them). */
+  gateway?: Partial<Pick<GatewayOptions, 'heartbeatMs' | 'backoff' | 'printQr'>>;
+}
+
+export function createWhatsappChannel(options: WhatsappChannelOptions = {}): ChannelModule {
+  return {
+    channel: 'whatsapp',
+    enabled: (env) => env.WHATSAPP_ENABLED || env.ROLES.includes('whatsapp'),
+    async create(ctx) {
+      const { env, log } = ctx;
+      const prefix = env.QUEUE_PREFIX;
+      const clientId = env.WHATSAPP_CLIENT_ID;
+      let gateway: WhatsappGateway | undefined;
+      if (ctx.roles.includes('whatsapp')) {
+        const dataPath = path.resolve(env.DATA_DIR, 'whatsapp');
+        gateway = new WhatsappGateway({
+          clientFactory: options.clientFactory ?? createChromiumClientFactory(),
+          clientOptions: {
+            clientId,
+            dataPath,
+            store: createPostgresSessionStore(ctx.db, dataPath),
+            chromiumPath: env.CHROMIUM_PATH,
+            backupSyncIntervalMs: env.WHATSAPP_BACKUP_INTERVAL_MS,
+            webVersionUrl: env.WHATSAPP_WEB_VERSION_URL,
+          },
+          redis: ctx.redis,
+          prefix,
+          log: log.child({ channel: 'whatsapp' }),
+          handlers: createHandlers(ctx, () => gateway),
+          alertAfterMs: env.WHATSAPP_ALERT_AFTER_MS,
+          ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+          ...options.gateway,
+        });
+      }
+      return {
+        adapter: createWhatsappAdapter({
+          db: ctx.db,
+          redis: ctx.redis,
+          paceKey: `${prefix}:pace:whatsapp:${clientId}`,
+          log,
+          gateway,
+          pacing: { minIntervalMs: env.WHATSAPP_MIN_INTERVAL_MS, jitterMs: env.WHATSAPP_PACE_JITTER_MS },
+          smsFallback: options.smsFallback,
+          smsFallbackAfterMs: env.WHATSAPP_SMS_FALLBACK_AFTER_MS,
+        }),
+        outboundRole: 'whatsapp',
+        registerRoutes: (app) => registerWhatsappStatusRoute(app, { token: env.WHATSAPP_STATUS_TOKEN, redis: ctx.redis, prefix, clientId }),
+        start: async () => gateway?.start(),
+        stop: async () => gateway?.stop(),
+      };
+    },
+  };
+}
+
+/** The channel as `npm start` uses it: Debian's Chromium, session in the database. */
+export const whatsappChannel = createWhatsappChannel();
+
+function createHandlers(ctx: ChannelContext, gateway: () => WhatsappGateway | undefined): GatewayOptions['handlers'] {
+  const log = ctx.log.child({ channel: 'whatsapp' });
+  const defaultLanguage = ctx.content.organisation.defaultLanguage === 'en' ? 'en' : 'ar';
+  // Handlers are async (media downloads), so two messages of one chat could overtake each other; chain them.
+  const chains = new Map<string, Promise<void>>();
+  const inOrder = (chatId: string, work: () => Promise<void>): Promise<void> => {
+    const next = (chains.get(chatId) ?? Promise.resolve()).then(work, work);
+    chains.set(chatId, next);
+    void next.finally(() => chains.get(chatId) === next && chains.delete(chatId)).catch(() => undefined);
+    return next;
+  };
+
+  return {
+    message: (m: WhatsappMessage) =>
+      inOrder(m.from, async () => {
+        const decision = await toInboundMessage(m, { documents: ctx.documents, log });
+        if (decision.kind === 'ignored') {
+          log.debug({ providerMessageId: m.id._serialized, reason: decision.reason }, 'WhatsApp message ignored');
+          return;
+        }
+        if (!(await withinInboundLimit(ctx, m.from))) {
+          log.warn({ providerMessageId: m.id._serialized }, `WhatsApp sender over ${INBOUND_PER_SENDER_PER_MINUTE} messages a minute; message dropped`);
+          return;
+        }
+        await ingestWithRetry(ctx, decision.message, log);
+      }),
+    ownMessage: (m: WhatsappMessage) =>
+      inOrder(m.to, async () => {
+        if (await gateway()?.isOwnSend(m.id._serialized)) return;
+        await recordPhoneTakeover({ db: ctx.db, log }, m, defaultLanguage);
+      }),
+    async ack(m: WhatsappMessage, ack: number) {
+      for (let i = 0; i < ACK_RETRY.times; i++) {
+        if ((await recordAck(ctx.db, m.id._serialized, ack)) !== 'unknown-message') return;
+        await new Promise((r) => setTimeout(r, ACK_RETRY.everyMs));
+      }
+      log.debug({ providerMessageId: m.id._serialized, ack }, 'ack for a message Wasl did not send');
+    },
+  };
+}
+
+async function withinInboundLimit(ctx: ChannelContext, chatId: string): Promise<boolean> {
+  const key = `${ctx.env.QUEUE_PREFIX}:whatsapp:inbound:${chatId}`;
+  const [[, count]] = (await ctx.redis.multi().incr(key).pexpire(key, 60_000, 'NX').exec()) as [[Error | null, number]];
+  return count <= INBOUND_PER_SENDER_PER_MINUTE;
+}
+
+/** WhatsApp does not redeliver what we failed to store, so a database hiccup gets a few more tries. */
+async function ingestWithRetry(ctx: ChannelContext, message: InboundMessageInput, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.ingest(message);
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      log.warn({ err, providerMessageId: message.providerMessageId, attempt }, 'storing a WhatsApp message failed; retrying');
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Writes one outbound message into a conversation's outbox (status `queued`), the same shape the engine's drain
+ * writes, so the channel's outbound worker sends it and records sent/delivered/failed. The caller enqueues the
+ * send with `queues.enqueueSend` only after its transaction commits (transactional outbox, ARCHITECTURE.md step 3).
+ */
+import type { ChannelName } from '../messages/channel-name';
+import type { OutboundPayload } from '../messages/outbound-message';
+import type { DbOrTx } from '../store/database';
+import { messages } from '../store/schema';
+
+export interface OutboundDraft {
+  conversationId: number;
+  channel: string;
+  author: 'staff' | 'system' | 'bot';
+  staffId: number | null;
+  text: string;
+  language: 'ar' | 'en';
+  template?: string;
+}
+
+export interface QueuedOutbound {
+  id: number;
+  channel: ChannelName;
+  conversationId: number;
+}
+
+export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedOutbound> {
+  const payload: OutboundPayload = { choices: [], language: d.language, ...(d.template ? { template: d.template } : {}) };
+  const [row] = await tx
+    .insert(messages)
+    .values({
+      conversationId: d.conversationId,
+      direction: 'out',
+      channel: d.channel,
+      author: d.author,
+      staffId: d.staffId,
+      text: d.text,
+      payload,
+      status: 'queued',
+    })
+    .returning({ id: messages.id });
+  return { id: row!.id, channel: d.channel as ChannelName, conversationId: d.conversationId };
+}
