@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const wasl = await startWasl({ env });
   if (wasl.url) {
-    console.log(`\nWasl is running at ${wasl.url} — talk to it in another terminal with: npm run chat\n`);
+    console.log(`\nWasl is running at ${wasl.url}\n  try the website chat: open ${wasl.url}/\n  or talk to it in another terminal: npm run chat\n`);
   }
   let stopping = false;
   const stop = async (signal: string) => {

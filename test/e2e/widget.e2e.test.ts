@@ -116,13 +116,16 @@ if (!haveChromium) {
     const reference = /REQ-\d+/.exec(submitted.join('\n'))![0];
     await page.screenshot({ path: path.join(artifacts, 'widget-4-reference-number.png') });
 
-    // Reload: the same device finds the same conversation, shown once, and carries on.
+    // Reload: the same device finds the same conversation, shown once, and carries on. The submission's replies
+    // end with the question about documents; count once it is there.
+    await page.locator('.choice', { hasText: t('intake.option-send-later') }).waitFor();
     const shownBefore = await page.locator('.msg').count();
     await page.reload();
     await page.getByRole('button', { name: 'تحدث معنا' }).click();
-    await botSays(0, reference);
+    await page.locator('.choice', { hasText: t('intake.option-send-later') }).waitFor();
     await page.waitForTimeout(500);
     expect(await page.locator('.msg').count()).toBe(shownBefore);
+    expect((await bot().allTextContents()).join('\n')).toContain(reference);
     expect((await me().allTextContents()).join('\n')).toContain('نورة سعد عبدالله الشهري');
     await tap(t('intake.option-send-later'), reference);
     await page.screenshot({ path: path.join(artifacts, 'widget-5-after-reload.png') });
