@@ -26,6 +26,11 @@ export const engineTemplateKeys = {
   /** Danger to safety or health: a human at once, and where to get help right now. */
   'handoff.urgent': [],
   'language.changed': [],
+  /** The email layout's own words around every reply. */
+  'email.choose-hint': [],
+  'email.hotline-label': [],
+  'email.website-label': [],
+  'email.automated-notice': [],
   /** Free text the bot could not place: one clarifying question, then a researcher. */
   'clarify.ask': [],
   'clarify.ask-open': [],

@@ -4,6 +4,7 @@
  * the same UIDs). Enabled by SMTP_URL; IMAP_URL adds the inbound side.
  */
 import type { ChannelModule } from '../channel-module';
+import { emailChromeFrom } from './email-layout';
 import { emailConfigFromEnv } from './email-config';
 import { createEmailPoller, type EmailPoller } from './email-poller';
 import { createEmailAdapter } from './email-sender';
@@ -14,7 +15,7 @@ export const emailChannel: ChannelModule = {
   enabled: (env) => env.SMTP_URL !== undefined,
   async create(ctx) {
     const config = emailConfigFromEnv(ctx.env);
-    const adapter = createEmailAdapter(config, { db: ctx.db, organisation: ctx.content.organisation });
+    const adapter = createEmailAdapter(config, { db: ctx.db, organisation: ctx.content.organisation, chrome: emailChromeFrom(ctx.content.templates) });
     let poller: EmailPoller | undefined;
     if (config.imap && ctx.roles.includes('web')) {
       poller = createEmailPoller({

@@ -1,5 +1,9 @@
 import type { Organisation } from '../../config/organisation-schema';
-import { escapeHtml, renderEmailBody } from './email-layout';
+import path from 'node:path';
+import { TemplateCatalog } from '../../templating/template-catalog';
+import { emailChromeFrom, escapeHtml, renderEmailBody } from './email-layout';
+
+const chrome = emailChromeFrom(TemplateCatalog.load(path.join(__dirname, '../../../templates')).catalog);
 
 const organisation = {
   name: { ar: 'جمعية بر <الخوار>', en: 'Birr & Khawar' },
@@ -12,6 +16,7 @@ describe('renderEmailBody', () => {
     const body = renderEmailBody(
       { text: 'مرحبا <script>alert(1)</script>\nسطر ثان', choices: [{ number: 1, value: 'a', label: 'تقديم "طلب"' }, { number: 2, value: 'b', label: 'حالة <طلب>' }], language: 'ar' },
       organisation,
+      chrome,
     );
     expect(body.html).toContain('<html lang="ar" dir="rtl">');
     expect(body.html).toContain('جمعية بر &lt;الخوار&gt;');
@@ -26,7 +31,7 @@ describe('renderEmailBody', () => {
   });
 
   test('English is left-to-right and has no choice hint without choices', () => {
-    const body = renderEmailBody({ text: 'Hello', choices: [], language: 'en' }, organisation);
+    const body = renderEmailBody({ text: 'Hello', choices: [], language: 'en' }, organisation, chrome);
     expect(body.html).toContain('<html lang="en" dir="ltr">');
     expect(body.html).toContain('Birr &amp; Khawar');
     expect(body.text).not.toContain('reply to this mail with the number');

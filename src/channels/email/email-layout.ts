@@ -5,6 +5,7 @@
  * that text must never become markup in the mail client.
  */
 import type { Organisation } from '../../config/organisation-schema';
+import type { Language, TemplateCatalog } from '../../templating/template-catalog';
 import type { OutboundEnvelope } from '../channel-adapter';
 
 export interface EmailBody {
@@ -12,11 +13,31 @@ export interface EmailBody {
   html: string;
 }
 
-/** The channel's own few words around a reply; everything else comes from the templates. */
-const CHROME = {
-  ar: { choose: 'للاختيار، ردّ على هذه الرسالة برقم الخيار أو بكلمته.', hotline: 'الهاتف', website: 'الموقع', auto: 'رسالة من المساعد الآلي' },
-  en: { choose: 'To choose, reply to this mail with the number or the word of an option.', hotline: 'Phone', website: 'Website', auto: 'A message from the automated assistant' },
-} as const;
+/** The few words the layout puts around a reply (templates `email.*`, in the reply's language). */
+export interface EmailChrome {
+  choose: string;
+  hotline: string;
+  website: string;
+  auto: string;
+}
+
+/** Reads the layout's words from the templates, so an organisation words them like everything else. */
+export function emailChromeFrom(templates: Pick<TemplateCatalog, 'render'>): (lang: Language) => EmailChrome {
+  const cache = new Map<Language, EmailChrome>();
+  return (lang) => {
+    let words = cache.get(lang);
+    if (!words) {
+      words = {
+        choose: templates.render('email.choose-hint', lang, {}, 'email'),
+        hotline: templates.render('email.hotline-label', lang, {}, 'email'),
+        website: templates.render('email.website-label', lang, {}, 'email'),
+        auto: templates.render('email.automated-notice', lang, {}, 'email'),
+      };
+      cache.set(lang, words);
+    }
+    return words;
+  };
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -30,9 +51,9 @@ const paragraphs = (text: string): string =>
     .map((p) => `<p style="margin:0 0 12px">${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
     .join('\n');
 
-export function renderEmailBody(message: Pick<OutboundEnvelope, 'text' | 'choices' | 'language'>, organisation: Organisation): EmailBody {
+export function renderEmailBody(message: Pick<OutboundEnvelope, 'text' | 'choices' | 'language'>, organisation: Organisation, chrome: (lang: Language) => EmailChrome): EmailBody {
   const lang = message.language;
-  const words = CHROME[lang];
+  const words = chrome(lang);
   const orgName = organisation.name[lang];
   const dir = lang === 'ar' ? 'rtl' : 'ltr';
   const align = lang === 'ar' ? 'right' : 'left';

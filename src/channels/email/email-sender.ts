@@ -8,13 +8,15 @@ import type { Organisation } from '../../config/organisation-schema';
 import type { Db } from '../../store/database';
 import { ChannelDeliveryError, type ChannelAdapter, type OutboundEnvelope } from '../channel-adapter';
 import type { EmailConfig } from './email-config';
-import { renderEmailBody } from './email-layout';
+import { renderEmailBody, type EmailChrome } from './email-layout';
 import { recordOutboundMail, threadHeadersFor } from './email-threads-repo';
 import { outboundMessageId } from './message-ids';
 
 export interface EmailSenderDeps {
   db: Db;
   organisation: Organisation;
+  /** The layout's own words, from the templates. */
+  chrome: (lang: 'ar' | 'en') => EmailChrome;
   /** Tests may pass their own transport; by default one is made from SMTP_URL. */
   transporter?: Transporter;
 }
@@ -52,7 +54,7 @@ export function createEmailAdapter(config: EmailConfig, deps: EmailSenderDeps): 
       const thread = await threadHeadersFor(deps.db, message.conversationId);
       const messageId = outboundMessageId(message.conversationId, message.messageId, config.messageIdDomain);
       const subject = replySubject(thread.subject, deps.organisation, message.language);
-      const body = renderEmailBody(message, deps.organisation);
+      const body = renderEmailBody(message, deps.organisation, deps.chrome);
       try {
         await transporter.sendMail({
           from: config.from.name ? { name: config.from.name, address: config.from.address } : config.from.address,
