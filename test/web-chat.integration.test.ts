@@ -132,12 +132,14 @@ describe('website chat API', () => {
 
   it('limits messages per device', async () => {
     const deviceId = newDeviceId();
-    const statuses: number[] = [];
-    for (let i = 0; i < 9; i++) statuses.push((await say(deviceId, `رسالة ${i}`)).status);
-    expect(statuses.slice(0, 8).every((s) => s === 202)).toBe(true);
-    const limited = await say(deviceId, 'واحدة أخرى');
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // 20 at once against 8 a minute: even if they straddle two minute windows, at most 16 get through.
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => say(deviceId, `رسالة ${i}`)));
+    const accepted = responses.filter((r) => r.status === 202).length;
+    const limited = responses.filter((r) => r.status === 429);
+    expect(accepted).toBeGreaterThanOrEqual(8);
+    expect(accepted).toBeLessThanOrEqual(16);
+    expect(limited.length).toBe(20 - accepted);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another device is not affected.
     expect((await say(newDeviceId(), 'مرحبا')).status).toBe(202);
   });
