@@ -12,6 +12,9 @@ import { createConversationOps } from '../conversations/conversation-ops';
 import { createLoginThrottle } from '../staff/login-throttle';
 import { startEscalationWatcher } from '../staff/escalation-watcher';
 import { createStaffNotifier, staffNotifyConfigured } from '../staff/staff-notify';
+import { registerReportRoutes } from '../reports/report-routes';
+import { authenticate } from './console-auth';
+import type { RequestWithStaff } from '../reports/viewer';
 import { scheduleSurvey } from '../surveys/schedule-survey';
 import { ApiRegistry } from './api-route';
 import type { ConsoleDeps } from './console-deps';
@@ -102,6 +105,12 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     registerStaffRoutes(api, fullDeps);
     registerLiveRoutes(ctx, api, fullDeps, events);
     registerPageRoutes(ctx, fullDeps, throttle);
+    // Survey reports sit behind the same sign-in; the reports decide what each role may see.
+    registerReportRoutes(ctx, { db: deps.db, timezone: deps.content.organisation.timezone }, async (req, reply) => {
+      const auth = await authenticate(deps.db, req);
+      if (!auth) return reply.code(401).send({ error: 'not signed in', code: 'CONSOLE_ERR_UNAUTHENTICATED' });
+      (req as RequestWithStaff).staff = { id: auth.me.id, role: auth.me.role };
+    });
     const openApi = api.openApi({ title: 'Wasl staff console API', version: '1' });
     ctx.get('/api/openapi.json', async () => openApi);
 
