@@ -40,6 +40,15 @@ describe('WhatsApp gateway reliability (fake client, PGlite)', () => {
     expect((await status(STATUS_TOKEN)).body).toMatchObject({ state: 'ready', qr: null });
   });
 
+  it('reports the session on /readyz and /metrics', async () => {
+    const ready = await fetch(`${wasl.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { database: { ready: true }, redis: { ready: true }, 'channel:whatsapp': { ready: true, state: 'ready' } } });
+    const metrics = await (await fetch(`${wasl.url}/metrics`)).text();
+    expect(metrics).toContain('wasl_ready{check="channel:whatsapp",state="ready"} 1');
+    expect(metrics).toMatch(/wasl_queue_jobs\{queue="outbound-whatsapp",state="waiting"\} \d+/);
+  });
+
   it('queues replies while the connection is down and sends every one after reconnecting', async () => {
     const chats = [chat(), chat(), chat()];
     const clientsBefore = phone.clients.length;

@@ -17,6 +17,7 @@ import { loadContent, type Content } from '../content/load-content';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
 import { buildServer } from '../http/build-server';
+import { metrics, readiness, type ProbeDeps } from '../observability/probes';
 import { registerConsole } from '../console/console-plugin';
 import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
@@ -170,6 +171,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     let server: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.includes('web')) {
+      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound)] };
       server = buildServer({
         log,
         health: async () => {
@@ -177,6 +179,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
           await redis.ping();
           return { database: database.kind, roles: roles.join(',') };
         },
+        readiness: () => readiness(probes),
+        metrics: () => metrics(probes),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
       const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });

@@ -41,6 +41,11 @@ export interface ChannelRuntime {
   outboundRole?: RoleName;
   /** Webhooks and other HTTP routes, registered on the web role's server. */
   registerRoutes?(app: FastifyInstance): Promise<void>;
+  /**
+   * Whether the channel can deliver right now (e.g. the WhatsApp session is connected), for `/readyz` and
+   * `/metrics`. Channels without a session of their own leave it out.
+   */
+  readiness?(): Promise<{ ready: boolean; state: string }>;
   /** Long-lived ingress (a poller, a gateway session), started in the role(s) the channel chooses. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

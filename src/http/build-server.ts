@@ -5,7 +5,19 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
-export function buildServer(opts: { log: Logger; health(): Promise<Record<string, string>> }): FastifyInstance {
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ready: boolean; state: string }>;
+}
+
+export function buildServer(opts: {
+  log: Logger;
+  health(): Promise<Record<string, string>>;
+  /** Database, Redis and every channel with a session of its own. */
+  readiness(): Promise<ReadinessReport>;
+  /** Prometheus text exposition of the process's gauges. */
+  metrics(): Promise<string>;
+}): FastifyInstance {
   const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -20,5 +32,12 @@ export function buildServer(opts: { log: Logger; health(): Promise<Record<string
       return reply.code(503).send({ status: 'unavailable', reason: (err as Error).message });
     }
   });
+  // Liveness says the process answers; readiness says it can do its job — a load balancer stops sending
+  // traffic to a web process whose database is gone, and operators see a WhatsApp session that dropped.
+  app.get('/readyz', async (_req, reply) => {
+    const report = await opts.readiness();
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await opts.metrics()));
   return app;
 }

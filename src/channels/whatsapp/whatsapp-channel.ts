@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { ChannelContext, ChannelModule } from '../channel-module';
 import { recordAck } from './delivery-acks';
+import { whatsappReadiness } from './gateway-status';
 import { recordPhoneTakeover } from './phone-takeover';
 import { createPostgresSessionStore } from './postgres-session-store';
 import type { SmsFallback } from './sms-fallback';
@@ -76,6 +77,10 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           smsFallbackAfterMs: env.WHATSAPP_SMS_FALLBACK_AFTER_MS,
         }),
         outboundRole: 'whatsapp',
+        readiness: async () => {
+          const { ready, whatsapp } = await whatsappReadiness(ctx.redis, prefix, clientId);
+          return { ready, state: whatsapp };
+        },
         registerRoutes: (app) => registerWhatsappStatusRoute(app, { token: env.WHATSAPP_STATUS_TOKEN, redis: ctx.redis, prefix, clientId }),
         start: async () => gateway?.start(),
         stop: async () => gateway?.stop(),
