@@ -23,8 +23,9 @@ import type { Db, Tx } from '../store/database';
 import { conversations, messages } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
 import { prepareSurveyAnswer } from '../surveys/survey-answer';
-import { languages, type Language } from '../templating/template-catalog';
+import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
+import { createLabelLookup } from '../templating/choice-labels';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
 export const DRAIN_BATCH = 20;
@@ -54,15 +55,7 @@ const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default
 
 export function createEngineDrain(svc: EngineServices) {
   const commands = createCommandMatcher(svc.content.commands);
-  const labelCache = new Map<string, string[]>();
-  const labelsOf = (key: string) => {
-    let labels = labelCache.get(key);
-    if (!labels) {
-      labels = languages.map((lang) => svc.renderer.text(key, lang, 'cli'));
-      labelCache.set(key, labels);
-    }
-    return labels;
-  };
+  const labelsOf = createLabelLookup(svc.renderer);
   const defaultLanguage = svc.content.organisation.defaultLanguage;
 
   /** Runs one turn inside a savepoint: a failing turn undoes its own writes and nothing else. */

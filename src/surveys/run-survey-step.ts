@@ -13,7 +13,8 @@ import type { ChannelName } from '../messages/channel-name';
 import type { EngineServices } from '../pipeline/drain-conversation';
 import type { Tx } from '../store/database';
 import { conversations, messages } from '../store/schema';
-import { languages, type Language } from '../templating/template-catalog';
+import type { Language } from '../templating/template-catalog';
+import { createLabelLookup } from '../templating/choice-labels';
 import { SURVEY_FLOW } from './survey-flow';
 
 export type SurveyEngine = Pick<
@@ -25,15 +26,7 @@ type ConversationRow = typeof conversations.$inferSelect;
 
 export function createSurveyStepRunner(svc: SurveyEngine) {
   const commands = createCommandMatcher(svc.content.commands);
-  const labelCache = new Map<string, string[]>();
-  const labelsOf = (key: string) => {
-    let labels = labelCache.get(key);
-    if (!labels) {
-      labels = languages.map((lang) => svc.renderer.text(key, lang, 'cli'));
-      labelCache.set(key, labels);
-    }
-    return labels;
-  };
+  const labelsOf = createLabelLookup(svc.renderer);
 
   /**
    * Runs the survey flow from its start on `conv` (locked by the caller) and returns the outbound message ids
