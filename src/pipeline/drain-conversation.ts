@@ -12,8 +12,7 @@ import type { Content } from '../content/load-content';
 import type { ActionHandler } from '../engine/action-context';
 import type { ActionName } from '../engine/action-catalog';
 import { parseConversationState, type ConversationState } from '../engine/conversation-state';
-import { runTurn, type EngineDeps, type TextUnderstanding, type TurnResult } from '../engine/run-turn';
-import { createCommandMatcher } from '../engine/commands';
+import { runTurn, type TextUnderstanding, type TurnResult } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
 import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
@@ -25,7 +24,8 @@ import type { ReplyRenderer } from '../templating/render-reply';
 import { prepareSurveyAnswer } from '../surveys/survey-answer';
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
-import { createLabelLookup } from '../templating/choice-labels';
+import { createEngineDepsFactory } from './engine-deps';
+import { writeBotReplies } from './outbox';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
 export const DRAIN_BATCH = 20;
@@ -54,8 +54,7 @@ export interface DrainOutcome {
 const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default([]) });
 
 export function createEngineDrain(svc: EngineServices) {
-  const commands = createCommandMatcher(svc.content.commands);
-  const labelsOf = createLabelLookup(svc.renderer);
+  const engineDeps = createEngineDepsFactory(svc);
   const defaultLanguage = svc.content.organisation.defaultLanguage;
 
   /** Runs one turn inside a savepoint: a failing turn undoes its own writes and nothing else. */
@@ -73,34 +72,7 @@ export function createEngineDrain(svc: EngineServices) {
     const input = { text: prepared.text, media: payloadMediaSchema.parse(msg.payload ?? {}).media };
     try {
       return await tx.transaction(async (sp) => {
-        const deps: EngineDeps = {
-          flows: svc.content.flows,
-          commands,
-          labelsOf,
-          understand: svc.understand,
-          faqReply: (id, lang) => svc.faq.reply(id, lang),
-          sealer: svc.sealer,
-          defaultLanguage,
-          thresholds: svc.thresholds,
-          policy: svc.content.organisation.handoff,
-          runAction: (call) =>
-            svc.actions[call.name](
-              {
-                tx: sp,
-                conversationId: conv.id,
-                contactId: conv.contactId,
-                beneficiaryId: conv.beneficiaryId,
-                channel: conv.channel as ChannelName,
-                messageId: msg.id,
-                now,
-                organisation: svc.content.organisation,
-                calendar: svc.calendar,
-                renderer: svc.renderer,
-                sealer: svc.sealer,
-              },
-              call,
-            ),
-        };
+        const deps = engineDeps({ tx: sp, conversation: conv, messageId: msg.id, now });
         const result = await runTurn(deps, state, input, mode);
         // Render inside the savepoint too: a template problem is a failed turn, not a wedged conversation.
         const lang = result.state.language ?? defaultLanguage;
@@ -151,22 +123,7 @@ export function createEngineDrain(svc: EngineServices) {
           }
         }
         const lang: Language = state.language ?? defaultLanguage;
-        for (const reply of result.replies) {
-          const rendered = svc.renderer.render(reply, lang, conv.channel);
-          const [row] = await tx
-            .insert(messages)
-            .values({
-              conversationId,
-              direction: 'out',
-              channel: conv.channel,
-              author: 'bot',
-              text: rendered.text,
-              payload: { template: rendered.template, choices: rendered.choices, language: lang },
-              status: 'queued',
-            })
-            .returning({ id: messages.id });
-          outbound.push({ id: row!.id, channel: conv.channel as ChannelName });
-        }
+        outbound.push(...(await writeBotReplies(tx, svc.renderer, { conversationId, channel: conv.channel }, result.replies, lang)));
         await tx
           .update(messages)
           .set({ status: 'processed', processedAt: now, error: result.failed ? 'turn failed' : null })

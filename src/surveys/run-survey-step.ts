@@ -6,15 +6,15 @@
  * as buttons or a numbered list. The replies are written to the outbox in the caller's transaction.
  */
 import { eq } from 'drizzle-orm';
-import { createCommandMatcher } from '../engine/commands';
 import { frameSchema, type ConversationState } from '../engine/conversation-state';
-import { runTurn, type EngineDeps } from '../engine/run-turn';
+import { runTurn } from '../engine/run-turn';
 import type { ChannelName } from '../messages/channel-name';
 import type { EngineServices } from '../pipeline/drain-conversation';
 import type { Tx } from '../store/database';
-import { conversations, messages } from '../store/schema';
+import { conversations } from '../store/schema';
 import type { Language } from '../templating/template-catalog';
-import { createLabelLookup } from '../templating/choice-labels';
+import { createEngineDepsFactory } from '../pipeline/engine-deps';
+import { writeBotReplies } from '../pipeline/outbox';
 import { SURVEY_FLOW } from './survey-flow';
 
 export type SurveyEngine = Pick<
@@ -25,8 +25,7 @@ export type SurveyEngine = Pick<
 type ConversationRow = typeof conversations.$inferSelect;
 
 export function createSurveyStepRunner(svc: SurveyEngine) {
-  const commands = createCommandMatcher(svc.content.commands);
-  const labelsOf = createLabelLookup(svc.renderer);
+  const engineDeps = createEngineDepsFactory(svc);
 
   /**
    * Runs the survey flow from its start on `conv` (locked by the caller) and returns the outbound message ids
@@ -41,56 +40,12 @@ export function createSurveyStepRunner(svc: SurveyEngine) {
     const loaded = svc.content.flows.get(SURVEY_FLOW);
     if (!loaded) throw new Error(`flow "${SURVEY_FLOW}" is not loaded`);
     const frame = frameSchema.parse({ flow: SURVEY_FLOW, revision: loaded.revision, step: loaded.flow.start, data: opts.data });
-    const deps: EngineDeps = {
-      flows: svc.content.flows,
-      commands,
-      labelsOf,
-      understand: svc.understand,
-      faqReply: (id, lang) => svc.faq.reply(id, lang),
-      sealer: svc.sealer,
-      defaultLanguage: svc.content.organisation.defaultLanguage,
-      thresholds: svc.thresholds,
-      policy: svc.content.organisation.handoff,
-      runAction: (call) =>
-        svc.actions[call.name](
-          {
-            tx,
-            conversationId: conv.id,
-            contactId: conv.contactId,
-            beneficiaryId: conv.beneficiaryId,
-            channel: conv.channel as ChannelName,
-            // No inbound message starts a survey; no action before the first question needs one.
-            messageId: 0,
-            now: opts.now,
-            organisation: svc.content.organisation,
-            calendar: svc.calendar,
-            renderer: svc.renderer,
-            sealer: svc.sealer,
-          },
-          call,
-        ),
-    };
+    const deps = engineDeps({ tx, conversation: conv, messageId: 0, now: opts.now });
     const result = await runTurn(deps, { ...state, language: opts.language, frame }, { text: '', media: [] }, 'bot');
     if (result.state.frame?.flow !== SURVEY_FLOW) {
       throw new Error(`the survey flow ended before asking anything (conversation ${conv.id})`);
     }
-    const outbound: { id: number; channel: ChannelName }[] = [];
-    for (const reply of result.replies) {
-      const rendered = svc.renderer.render(reply, opts.language, conv.channel);
-      const [row] = await tx
-        .insert(messages)
-        .values({
-          conversationId: conv.id,
-          direction: 'out',
-          channel: conv.channel,
-          author: 'bot',
-          text: rendered.text,
-          payload: { template: rendered.template, choices: rendered.choices, language: opts.language },
-          status: 'queued',
-        })
-        .returning({ id: messages.id });
-      outbound.push({ id: row!.id, channel: conv.channel as ChannelName });
-    }
+    const outbound = await writeBotReplies(tx, svc.renderer, { conversationId: conv.id, channel: conv.channel }, result.replies, opts.language);
     await tx.update(conversations).set({ state: result.state, updatedAt: opts.now }).where(eq(conversations.id, conv.id));
     return outbound;
   };

@@ -72,7 +72,7 @@ export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: What
     });
     return 'taken-over';
   });
-  if (outcome === 'taken-over') deps.log.info({ providerMessageId }, 'staff answered from the phone: the bot is paused for this chat');
-  else deps.log.debug({ providerMessageId, outcome }, 'message typed on the phone not recorded');
+  if (outcome === 'taken-over') deps.log.info({ messageId: providerMessageId.split('_').at(-1) }, 'staff answered from the phone: the bot is paused for this chat');
+  else deps.log.debug({ messageId: providerMessageId.split('_').at(-1), outcome }, 'message typed on the phone not recorded');
   return outcome;
 }

@@ -19,8 +19,10 @@ import { WhatsappGateway, type GatewayAlert, type GatewayOptions } from './whats
 import { toInboundMessage } from './whatsapp-inbound';
 import { registerWhatsappStatusRoute } from './whatsapp-status-route';
 
-/** Messages one sender may send per minute; beyond that they are dropped, so one flooding chat cannot starve others. */
+/** Messages one sender may send per minute before the rest are slowed (never dropped), so one chat cannot starve others. */
 export const INBOUND_PER_SENDER_PER_MINUTE = 30;
+/** How long one more message from a flooding sender waits before it is stored. */
+const FLOOD_DELAY_MS = 2000;
 /** An ack can overtake the recording of our own send's provider id; try again this often, this many times. */
 const ACK_RETRY = { everyMs: 1000, times: 5 };
 
@@ -109,12 +111,14 @@ function createHandlers(ctx: ChannelContext, gateway: () => WhatsappGateway | un
       inOrder(m.from, async () => {
         const decision = await toInboundMessage(m, { documents: ctx.documents, log });
         if (decision.kind === 'ignored') {
-          log.debug({ providerMessageId: m.id._serialized, reason: decision.reason }, 'WhatsApp message ignored');
+          log.debug({ messageId: m.id.id, reason: decision.reason }, 'WhatsApp message ignored');
           return;
         }
         if (!(await withinInboundLimit(ctx, m.from))) {
-          log.warn({ providerMessageId: m.id._serialized }, `WhatsApp sender over ${INBOUND_PER_SENDER_PER_MINUTE} messages a minute; message dropped`);
-          return;
+          // Never drop a beneficiary's message: a flooding chat is only slowed, in its own per-chat chain, so
+          // other chats are not held back (the engine drains one conversation at a time anyway).
+          log.warn({ messageId: m.id.id }, `WhatsApp sender over ${INBOUND_PER_SENDER_PER_MINUTE} messages a minute; slowed down`);
+          await new Promise((r) => setTimeout(r, FLOOD_DELAY_MS));
         }
         await ingestWithRetry(ctx, decision.message, log);
       }),
