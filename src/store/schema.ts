@@ -310,6 +310,8 @@ export const apiTokens = pgTable(
     staffId: ref('staff_id').notNull().references(() => staff.id),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** The token's first characters, so staff can tell tokens apart in a list (never enough to use one). */
+    tokenPrefix: text('token_prefix'),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
