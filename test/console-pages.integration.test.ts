@@ -280,7 +280,8 @@ describe('console pages in Chromium', () => {
       await page.fill('#staff-caseloadLimit', '4');
       await page.click('#add-staff button[type=submit]');
       await page.waitForSelector('#staff-password-error');
-      expect(await page.textContent('#staff-password-error')).toContain('10');
+      // In the page's language, Arabic digits included.
+      expect(await page.textContent('#staff-password-error')).toBe('قصير جدًا: ١٠ أحرف على الأقل.');
       expect(await page.getAttribute('#staff-password', 'aria-invalid')).toBe('true');
       expect(await page.inputValue('#staff-name')).toBe('نورة الباحثة');
       expect(await page.inputValue('#staff-gender')).toBe('female');
@@ -306,6 +307,7 @@ describe('console pages in Chromium', () => {
       await page.fill('#staff-password', 'a long enough passphrase');
       await page.click('#add-staff button[type=submit]');
       await page.waitForSelector('#staff-email-error');
+      expect(await page.textContent('#staff-email-error')).toContain(email);
 
       // Deactivated: signed out at once and refused at sign-in.
       await page.goto('/console/staff');

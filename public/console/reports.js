@@ -25,6 +25,8 @@
       responsive: true,
       maintainAspectRatio: false,
       locale: data.locale,
+      // Room for the first and last date labels, which otherwise overhang the edge.
+      layout: { padding: { left: 24, right: 24 } },
       plugins: {
         legend: { rtl: rtl, textDirection: data.dir, position: 'top' },
         tooltip: { rtl: rtl, textDirection: data.dir },

@@ -6,12 +6,11 @@
 import type { ApiTokenListing } from '../../staff/api-tokens';
 import type { StaffListing } from '../../staff/staff-admin';
 import { staffRoles } from '../../staff/staff-roles';
+import type { FieldErrors } from '../form-errors';
 import { html, type SafeHtml } from '../html';
 import { layout, t, type PageContext } from './layout';
 import type { UiKey } from '../ui-text';
 
-/** Field name → first error message, for one form. */
-export type FieldErrors = Partial<Record<string, string>>;
 
 export interface StaffAdminView {
   staff: StaffListing[];

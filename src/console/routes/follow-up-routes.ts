@@ -12,6 +12,7 @@ import { closeFollowUpTask, listFollowUpTasks } from '../../surveys/follow-up-ta
 import { idParams, type ApiRegistry } from '../api-route';
 import type { ConsoleDeps } from '../console-deps';
 import { ConflictError } from '../console-errors';
+import { fieldErrors } from '../form-errors';
 import { followUpPage } from '../pages/follow-up-page';
 import { rolePages } from './role-pages';
 
@@ -54,7 +55,7 @@ export function registerFollowUpRoutes(app: FastifyInstance, api: ApiRegistry, d
       if (!body.success) {
         const note = String((req.body as { note?: unknown } | undefined)?.note ?? '');
         reply.code(400);
-        return render(ctx, 'open', { error: { taskId: id, message: z.flattenError(body.error).fieldErrors.note?.[0] ?? 'invalid note', note } });
+        return render(ctx, 'open', { error: { taskId: id, message: fieldErrors(body.error, ctx.lang).note ?? 'invalid note', note } });
       }
       await close(ctx.me, id, body.data.note);
       return reply.redirect(`/console/follow-ups?closed=${id}`, 303);

@@ -14,7 +14,8 @@ import type { StaffPrincipal } from '../../staff/staff-roles';
 import { idParams, type ApiRegistry } from '../api-route';
 import type { ConsoleDeps } from '../console-deps';
 import { ConflictError, InvalidInputError, NotFoundError } from '../console-errors';
-import { staffAdminPage, type FieldErrors, type StaffAdminView } from '../pages/staff-admin-page';
+import { fieldErrors } from '../form-errors';
+import { staffAdminPage, type StaffAdminView } from '../pages/staff-admin-page';
 import { t } from '../pages/layout';
 import { rolePages, type SignedInPage } from './role-pages';
 
@@ -37,8 +38,6 @@ export const newTokenSchema = z.object({
   staffId: z.coerce.number().int().positive(),
 });
 
-const firstErrors = (error: z.ZodError): FieldErrors =>
-  Object.fromEntries(Object.entries(z.flattenError(error).fieldErrors as Record<string, string[] | undefined>).map(([k, v]) => [k, v?.[0]]));
 
 export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry, deps: ConsoleDeps): void {
   const { page, form } = rolePages(deps);
@@ -87,7 +86,7 @@ export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry,
       const raw = body(req);
       const values = { name: raw.name ?? '', email: raw.email ?? '', role: raw.role ?? '', gender: raw.gender ?? '', team: raw.team ?? '', caseloadLimit: raw.caseloadLimit ?? '' };
       const parsed = newStaffSchema.safeParse(staffFromForm(raw));
-      if (!parsed.success) return reply.code(400).send(await render(ctx, { addStaff: { errors: firstErrors(parsed.error), values } }));
+      if (!parsed.success) return reply.code(400).send(await render(ctx, { addStaff: { errors: fieldErrors(parsed.error, ctx.lang), values } }));
       try {
         await actions.create(ctx.me, parsed.data);
       } catch (err) {
@@ -119,7 +118,7 @@ export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry,
     form('admin', async (req, reply, ctx) => {
       const { id } = idParams.parse(req.params);
       const parsed = newPasswordSchema.safeParse({ password: body(req).password ?? '' });
-      if (!parsed.success) return reply.code(400).send(await render(ctx, { password: { staffId: id, error: firstErrors(parsed.error).password ?? 'invalid password' } }));
+      if (!parsed.success) return reply.code(400).send(await render(ctx, { password: { staffId: id, error: fieldErrors(parsed.error, ctx.lang).password ?? 'invalid password' } }));
       await actions.resetPassword(ctx.me, id, parsed.data.password);
       return done(reply, 'password');
     }),
@@ -131,7 +130,7 @@ export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry,
       const raw = body(req);
       const values = { name: raw.name ?? '', staffId: raw.staffId ?? '' };
       const parsed = newTokenSchema.safeParse(raw);
-      if (!parsed.success) return reply.code(400).send(await render(ctx, { token: { errors: firstErrors(parsed.error), values } }));
+      if (!parsed.success) return reply.code(400).send(await render(ctx, { token: { errors: fieldErrors(parsed.error, ctx.lang), values } }));
       const token = await actions.createToken(ctx.me, parsed.data);
       // Shown in this response only (never stored in clear, never in a redirect URL).
       return reply.code(201).send(await render(ctx, { newToken: token.token }));
