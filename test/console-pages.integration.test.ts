@@ -153,6 +153,8 @@ describe('console pages in Chromium', () => {
       expect(charts.find((c) => c.id === 'distribution-chart')!.first).toEqual([1, 1, 1, 1, 1]);
       expect(charts.find((c) => c.id === 'by-channel-chart')).toMatchObject({ labels: ['cli', 'telegram', 'whatsapp'], first: [0, 66.7, 0] });
       await screenshot(page, 'console-reports-supervisor-ar');
+      const ratingsViewed = await db().select().from(auditLog).where(and(eq(auditLog.action, 'ratings.view'), eq(auditLog.staffId, people.supervisorId)));
+      expect(ratingsViewed.length).toBeGreaterThan(0);
 
       // The CSV link downloads the export, with the staff column for a supervisor.
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-export')]);
@@ -200,6 +202,7 @@ describe('console pages in Chromium', () => {
       expect((await page.goto('/console/follow-ups'))!.status()).toBe(403);
       expect((await page.goto('/console/staff'))!.status()).toBe(403);
       await screenshot(page, 'console-reports-researcher');
+      expect(await db().select().from(auditLog).where(and(eq(auditLog.action, 'ratings.view'), eq(auditLog.staffId, people.ahmad)))).toEqual([]);
       expect(problems).toEqual([]);
     }, 120_000);
 

@@ -163,6 +163,7 @@ const ar = {
   revoked: 'مُلغى',
   tokenShownOnce: 'انسخ المفتاح الآن: لن يظهر مرة أخرى.',
   forbidden: 'هذه الصفحة ليست ضمن صلاحياتك.',
+  emailTaken: 'يوجد حساب بهذا البريد:',
 } as const;
 
 export type UiKey = keyof typeof ar;
@@ -327,6 +328,7 @@ const en: Record<UiKey, string> = {
   revoked: 'Revoked',
   tokenShownOnce: 'Copy the token now: it will not be shown again.',
   forbidden: 'This page is not within your role.',
+  emailTaken: 'An account already uses this e-mail:',
 };
 
 export const uiText: Record<UiLanguage, Record<UiKey, string>> = { ar, en };

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { reportFiltersSchema, surveyReport } from '../../reports/survey-report';
+import { recordAudit } from '../../staff/record-audit';
 import type { ConsoleDeps } from '../console-deps';
 import { InvalidInputError } from '../console-errors';
 import { reportsPage } from '../pages/report-page';
@@ -22,6 +23,8 @@ export function registerReportPageRoutes(app: FastifyInstance, deps: ConsoleDeps
       const filters = reportFiltersSchema.safeParse(raw);
       if (!filters.success) throw new InvalidInputError(`invalid report filters: ${z.prettifyError(filters.error)}`, { where: 'query' });
       const report = await surveyReport({ db: deps.db, timezone }, { role: ctx.me.role }, filters.data);
+      // Who looked at colleagues' ratings is recorded, as for GET /api/staff/ratings.
+      if (report.byResearcher) await recordAudit(deps.db, { staffId: ctx.me.id, action: 'ratings.view', subjectKind: 'staff', subjectId: '-', details: { page: 'reports' } });
       return reportsPage(ctx, filters.data, report, timezone);
     }),
   );

@@ -90,7 +90,7 @@ export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry,
       try {
         await actions.create(ctx.me, parsed.data);
       } catch (err) {
-        if (err instanceof StaffExistsError) return reply.code(409).send(await render(ctx, { addStaff: { errors: { email: err.message }, values } }));
+        if (err instanceof StaffExistsError) return reply.code(409).send(await render(ctx, { addStaff: { errors: { email: `${t(ctx, 'emailTaken')} ${err.email}` }, values } }));
         throw err;
       }
       return done(reply, 'created');
