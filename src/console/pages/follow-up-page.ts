@@ -14,10 +14,12 @@ export interface FollowUpView {
   /** A note that failed validation, to show next to that task's field. */
   error?: { taskId: number; message: string; note: string };
   closedId?: number;
+  /** The organisation's zone, for the dates shown. */
+  timeZone: string;
 }
 
 export function followUpPage(ctx: PageContext, v: FollowUpView): string {
-  const dateFmt = new Intl.DateTimeFormat(ctx.lang === 'ar' ? 'ar-SA-u-ca-gregory' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  const dateFmt = new Intl.DateTimeFormat(ctx.lang === 'ar' ? 'ar-SA-u-ca-gregory' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: v.timeZone });
   const name = (id: number | null) => (id === null ? t(ctx, 'unattributed') : (v.staffNames.get(id) ?? `#${id}`));
   return layout(
     ctx,

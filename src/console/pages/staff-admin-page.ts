@@ -23,6 +23,8 @@ export interface StaffAdminView {
   newToken?: string;
   notice?: string;
   error?: string;
+  /** The organisation's zone, for the dates shown. */
+  timeZone: string;
 }
 
 const roleKey: Record<(typeof staffRoles)[number], UiKey> = { researcher: 'roleResearcher', supervisor: 'roleSupervisor', admin: 'roleAdmin' };
@@ -34,7 +36,7 @@ const invalid = (id: string, message: string | undefined) => (message ? html`ari
 
 export function staffAdminPage(ctx: PageContext, v: StaffAdminView): string {
   const csrf = html`<input type="hidden" name="_csrf" value="${ctx.csrfToken ?? ''}">`;
-  const dateFmt = new Intl.DateTimeFormat(ctx.lang === 'ar' ? 'ar-SA-u-ca-gregory' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  const dateFmt = new Intl.DateTimeFormat(ctx.lang === 'ar' ? 'ar-SA-u-ca-gregory' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: v.timeZone });
   const when = (d: Date | null) => (d ? dateFmt.format(d) : t(ctx, 'never'));
   const names = new Map(v.staff.map((s) => [s.id, s.name]));
   const add = v.addStaff ?? { errors: {}, values: {} };

@@ -35,7 +35,7 @@ export function registerFollowUpRoutes(app: FastifyInstance, api: ApiRegistry, d
     const tasks = await listFollowUpTasks(deps.db, ctx.me, { status });
     const ids = [...new Set(tasks.flatMap((t) => [t.staffId, t.closedByStaffId]).filter((id): id is number => id !== null))];
     const names = ids.length ? await deps.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, ids)) : [];
-    return followUpPage(ctx, { status, tasks, staffNames: new Map(names.map((n) => [n.id, n.name])), ...extra });
+    return followUpPage(ctx, { status, tasks, staffNames: new Map(names.map((n) => [n.id, n.name])), timeZone: deps.content.organisation.timezone, ...extra });
   }
 
   app.get(

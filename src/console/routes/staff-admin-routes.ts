@@ -70,8 +70,8 @@ export function registerStaffAdminRoutes(app: FastifyInstance, api: ApiRegistry,
     },
   };
 
-  const render = async (ctx: SignedInPage, extra: Partial<StaffAdminView> = {}) =>
-    staffAdminPage(ctx, { staff: await listAllStaff(deps.db), tokens: await listApiTokens(deps.db), ...extra });
+  const render = async (ctx: SignedInPage, extra: Partial<Omit<StaffAdminView, 'timeZone'>> = {}) =>
+    staffAdminPage(ctx, { staff: await listAllStaff(deps.db), tokens: await listApiTokens(deps.db), timeZone: deps.content.organisation.timezone, ...extra });
   const body = (req: { body?: unknown }) => (req.body ?? {}) as Record<string, string>;
   const done = (reply: FastifyReply, what: string) => reply.redirect(`/console/staff?done=${what}`, 303);
 
