@@ -12,7 +12,7 @@ import type { ChannelAdapter } from '../channels/channel-adapter';
 import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
 import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
-import type { Env, RoleName } from '../config/env-schema';
+import { effectiveTrustProxy, type Env, type RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
@@ -181,6 +181,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         },
         readiness: () => readiness(probes),
         metrics: () => metrics(probes),
+        trustProxy: effectiveTrustProxy(env),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
       const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
