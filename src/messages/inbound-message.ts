@@ -28,6 +28,11 @@ export const inboundMessageSchema = z.object({
    */
   verifiedMobile: z.string().regex(/^\+\d{8,15}$/, 'E.164, e.g. +966501234567').optional(),
   receivedAt: z.coerce.date().default(() => new Date()),
+  /**
+   * The conversation this message answers, when the channel can tell (an email's In-Reply-To/References naming
+   * a mail we sent). Only a hint: `ingest` follows it only into a conversation of the same contact.
+   */
+  conversationHint: z.number().int().positive().optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 export type InboundMessageInput = z.input<typeof inboundMessageSchema>;
