@@ -71,7 +71,10 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
       .values({ beneficiaryId, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName, verifiedMobile: m.verifiedMobile })
       .returning();
   } else {
-    await tx.update(contacts).set({ lastSeenAt: sql`now()` }).where(eq(contacts.id, contact.id));
+    // Writing again is asking to be answered (pipeline/opt-out-policy.ts); SMS never gets here while opted out,
+    // since only its re-subscribe keyword lifts an SMS opt-out.
+    await tx.update(contacts).set({ lastSeenAt: sql`now()`, optedOut: false }).where(eq(contacts.id, contact.id));
+    if (contact.optedOut) contact = { ...contact, optedOut: false };
     if (m.verifiedMobile && contact.verifiedMobile !== m.verifiedMobile) {
       const { linkedTo } = await attachVerifiedMobile(tx, contact.id, m.verifiedMobile);
       if (linkedTo) contact = { ...contact, beneficiaryId: linkedTo };

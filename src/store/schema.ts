@@ -96,7 +96,8 @@ export const conversations = pgTable(
   ],
 );
 
-export const messageStatuses = ['received', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
+/** `skipped`: an outbound message deliberately not sent (the contact opted out); `error` says why. */
+export const messageStatuses = ['received', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
 
 export const messages = pgTable(
   'messages',
