@@ -119,7 +119,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       sealer,
       faq,
       understand,
-      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }),
+      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }),
       thresholds: THRESHOLDS,
       clock: opts.clock ?? (() => new Date()),
     });
@@ -199,7 +199,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         queues,
         log,
         organisation: content.organisation,
-        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }), thresholds: THRESHOLDS },
+        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS },
         clock: opts.clock ?? (() => new Date()),
         ...(opts.surveySweepEveryMs !== undefined ? { sweepEveryMs: opts.surveySweepEveryMs } : {}),
       });

@@ -118,6 +118,8 @@ export function createEngineDrain(svc: EngineServices) {
           } else if (effect.kind === 'return-to-bot') {
             mode = 'bot';
             Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null });
+          } else if (effect.kind === 'send') {
+            outbound.push({ id: effect.messageId, channel: effect.channel });
           } else {
             await tx.update(messages).set({ text: effect.text }).where(eq(messages.id, msg.id));
           }

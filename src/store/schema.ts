@@ -412,6 +412,29 @@ export const emailThreads = pgTable(
   (t) => [index('email_threads_conversation_idx').on(t.conversationId, t.createdAt)],
 );
 
+/**
+ * Proof that a beneficiary reads an email address before that address's contact joins their record
+ * (beneficiaries/link-email.ts): a one-time code mailed to the address, typed back in the conversation that
+ * asked for it. Only the code's hash is kept; a row is used once, expires, and allows a few wrong tries.
+ */
+export const emailLinkCodes = pgTable(
+  'email_link_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    /** The contact (on another channel) the beneficiary asked from; the code counts only there. */
+    contactId: ref('contact_id').notNull().references(() => contacts.id),
+    /** Lower-cased address the code was mailed to. */
+    address: text('address').notNull(),
+    codeHash: text('code_hash').notNull(),
+    wrongAttempts: integer('wrong_attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('email_link_codes_contact_idx').on(t.contactId, t.createdAt)],
+);
+
 /** IMAP sync position per mailbox: a changed UIDVALIDITY means the UIDs we remember mean nothing any more. */
 export const emailMailboxState = pgTable('email_mailbox_state', {
   mailbox: text('mailbox').primaryKey(),

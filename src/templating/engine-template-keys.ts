@@ -79,6 +79,8 @@ export const engineTemplateKeys = {
   'status.cancelled': [],
   /** One line of "my requests". */
   'status.list-line': ['referenceNumber', 'statusLabel', 'statusDate'],
+  /** The one-time code mailed to prove an email address (beneficiaries/link-email.ts). */
+  'link-email.code-mail': ['code', 'minutes'],
   /** SMS opt-out confirmation and re-subscribe answer (channels/sms/subscription.ts). */
   'sms.opted-out': [],
   'sms.opted-in': [],

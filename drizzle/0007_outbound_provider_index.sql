@@ -1,1 +1,0 @@
-CREATE INDEX "messages_outbound_provider_idx" ON "messages" USING btree ("channel","provider_message_id") WHERE "messages"."direction" = 'out';
