@@ -23,6 +23,8 @@ import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
 import { buildUnderstanding } from '../nlu/understanding';
 import { createActionHandlers } from '../pipeline/action-handlers';
+import { createRatingLinks } from '../surveys/rating-links';
+import { registerRatingLinkRoutes } from '../surveys/rating-link-routes';
 import { createEngineDrain } from '../pipeline/drain-conversation';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
@@ -125,7 +127,9 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     });
 
     const documents = createDocumentStore(dataDir);
+    const ratingLinks = createRatingLinks({ secretKey: secret.key, baseUrl: env.PUBLIC_URL ?? env.WASL_URL });
     const channelContext: ChannelContext = {
+      ratingLinks,
       env,
       roles,
       log,
@@ -184,6 +188,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         trustProxy: effectiveTrustProxy(env),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
+      await registerRatingLinkRoutes(server, { db: database.db, ingest: channelContext.ingest, ratingLinks, renderer, organisation: content.organisation, clock: opts.clock ?? (() => new Date()) });
       const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });

@@ -52,6 +52,10 @@ export const envSchema = z.object({
   ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   CLI_CHANNEL_ENABLED: booleanString.default(true).describe('the terminal channel used by `npm run chat`'),
   WASL_URL: z.url().default('http://127.0.0.1:3000').describe('where `npm run chat` finds the server'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Wasl as beneficiaries reach it, e.g. https://wasl.charity.org.sa (the star links in survey mails); unset = WASL_URL'),
 
   // WhatsApp gateway (channels/whatsapp, docs/channels/whatsapp.md)
   WHATSAPP_ENABLED: booleanString

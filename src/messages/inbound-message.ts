@@ -33,6 +33,12 @@ export const inboundMessageSchema = z.object({
    * a mail we sent). Only a hint: `ingest` follows it only into a conversation of the same contact.
    */
   conversationHint: z.number().int().positive().optional(),
+  /**
+   * Set when the message is a click on a survey's star link or its comment form rather than typed words: it
+   * counts only while that survey's question is still open (surveys/survey-answer.ts), and is otherwise kept
+   * without an answer.
+   */
+  surveyLink: z.object({ surveyId: z.number().int().positive(), kind: z.enum(['rating', 'comment']) }).optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 export type InboundMessageInput = z.input<typeof inboundMessageSchema>;

@@ -104,7 +104,7 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
       providerMessageId: m.providerMessageId,
       author: 'beneficiary',
       text: m.text,
-      payload: { media: m.media },
+      payload: { media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) },
       status: 'received',
       receivedAt: m.receivedAt,
     })

@@ -59,6 +59,7 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       text: row.message.text ?? '',
       choices: payload.choices,
       language: payload.language,
+      ...(payload.template ? { template: payload.template } : {}),
     });
     await deps.db
       .update(messages)
