@@ -85,6 +85,10 @@ function recordingActions() {
         return { outcome: 'recorded' };
       case 'survey.opt-out':
         return { outcome: 'done' };
+      case 'email.send-link-code':
+        return { outcome: 'sent', outputs: { emailAddress: String(call.frame.data.emailAddress ?? '') } };
+      case 'email.confirm-link-code':
+        return { outcome: 'linked' };
     }
   };
   return { calls, run };
