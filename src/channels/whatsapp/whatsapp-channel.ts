@@ -12,7 +12,8 @@ import { recordAck } from './delivery-acks';
 import { whatsappReadiness } from './gateway-status';
 import { recordPhoneTakeover } from './phone-takeover';
 import { createPostgresSessionStore } from './postgres-session-store';
-import type { SmsFallback } from './sms-fallback';
+import { createSmsProvider } from '../sms/create-sms-provider';
+import { createSmsFallback, type SmsFallback } from './sms-fallback';
 import { createWhatsappAdapter } from './whatsapp-adapter';
 import { createChromiumClientFactory, type WhatsappClientFactory, type WhatsappMessage } from './whatsapp-client';
 import { WhatsappGateway, type GatewayAlert, type GatewayOptions } from './whatsapp-gateway';
@@ -29,7 +30,7 @@ const ACK_RETRY = { everyMs: 1000, times: 5 };
 export interface WhatsappChannelOptions {
   /** Builds the whatsapp-web.js client; tests pass a fake. @defaultValue Chromium + RemoteAuth on the database */
   clientFactory?: WhatsappClientFactory;
-  /** Time-critical replies by SMS during long outages; see sms-fallback.ts. @defaultValue none */
+  /** Time-critical replies by SMS during long outages; see sms-fallback.ts. @defaultValue the SMS channel's provider when SMS_PROVIDER is set, else none */
   smsFallback?: SmsFallback;
   /** Where staff hear of a long outage (besides the error log). @defaultValue none */
   onAlert?(alert: GatewayAlert): void;
@@ -75,7 +76,9 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           log,
           gateway,
           pacing: { minIntervalMs: env.WHATSAPP_MIN_INTERVAL_MS, jitterMs: env.WHATSAPP_PACE_JITTER_MS },
-          smsFallback: options.smsFallback,
+          smsFallback:
+            options.smsFallback ??
+            (env.SMS_PROVIDER ? createSmsFallback({ provider: createSmsProvider(env), db: ctx.db, redis: ctx.redis, prefix, log: log.child({ channel: 'whatsapp' }) }) : undefined),
           smsFallbackAfterMs: env.WHATSAPP_SMS_FALLBACK_AFTER_MS,
         }),
         outboundRole: 'whatsapp',
