@@ -31,6 +31,10 @@ describe('WhatsApp → SMS fallback for time-critical replies (fake client, fake
     }));
     await waitFor('the WhatsApp session', async () => phone.clients[0]?.state === 'ready');
   }, 180_000);
+  beforeEach(async () => {
+    phone.offline = false;
+    await waitFor('the session ready', async () => phone.current.state === 'ready' && (await status()) === 'ready', 20_000);
+  });
   afterAll(async () => {
     await wasl?.stop();
     await sms?.close();
@@ -66,7 +70,7 @@ describe('WhatsApp → SMS fallback for time-critical replies (fake client, fake
     const { client } = await signedIn(db, wasl.url!, { role: 'researcher' });
     const changed = await client.post(`/api/requests/${request!.id}/status`, { status: 'approved', reason: 'استوفى الشروط' });
     expect(changed.status).toBe(200);
-    const noticeId = changed.body.notice.id as number;
+    const noticeId = changed.body.noticeMessageId as number;
 
     // A survey prompt queued during the same outage (written as the survey runner writes one).
     const renderer = createReplyRenderer(wasl.content.templates, wasl.content.organisation);
