@@ -239,8 +239,6 @@ export async function writeZip(file: string, entries: Record<string, string | Bu
 // A beneficiary's messages go through the real gateway, ingest, engine, outbox, outbound worker and adapter;
 // what they "see" is what the fake phone recorded as sent to their chat.
 
-export const STATUS_TOKEN = 'test-status-token-0123456789';
-
 export async function startWhatsappWasl(opts: { db: DbKind; extraEnv?: Record<string, string>; phone?: FakeWhatsappPhone }) {
   const phone = opts.phone ?? new FakeWhatsappPhone();
   const wasl = await startTestWasl({

@@ -1,5 +1,5 @@
 /** The page shell every console page shares: RTL Arabic first, a language toggle, navigation, the CSRF meta tag. */
-import type { StaffPrincipal } from '../../staff/staff-roles';
+import { hasRole, type StaffPrincipal } from '../../staff/staff-roles';
 import { html, type SafeHtml } from '../html';
 import { uiText, type UiKey, type UiLanguage } from '../ui-text';
 
@@ -35,7 +35,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
       <a href="/console">${t(ctx, 'inbox')}</a>
       <a href="/console/requests">${t(ctx, 'requests')}</a>
       <a href="/console/search">${t(ctx, 'search')}</a>
-      <a href="/console/whatsapp">${t(ctx, 'whatsapp')}</a>
+      ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/channels/whatsapp">${t(ctx, 'whatsapp')}</a>` : ''}
     </nav>`
     : ''}
   <div class="who">
@@ -46,7 +46,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
       : ''}
   </div>
 </header>
-<div id="flash" class="flash" role="alert" hidden></div>
+<div id="flash" class="flash" role="alert" data-wa-down="${t(ctx, 'waDownAlert')}" data-wa-up="${t(ctx, 'waUpAlert')}" hidden></div>
 <main>${body}</main>
 </body>
 </html>`.value;
