@@ -21,6 +21,9 @@ const artifacts = path.join(projectRoot, 'test-artifacts');
 const PASSWORD = 'correct horse battery';
 const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** The little of the DOM these checks use (the project's TypeScript has no DOM library). */
+type BrowserGlobals = { document: { getElementById(id: string): { getAttribute(name: string): string | null } | null } };
+
 (haveChromium ? describe : describe.skip)('WhatsApp pairing page in a browser (fake client)', () => {
   let wasl: TestWasl;
   let phone: FakeWhatsappPhone;
@@ -82,12 +85,12 @@ const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
     // WhatsApp rotates the QR: the page follows without a reload.
     const client = phone.current as unknown as { emit(event: 'qr', qr: string): boolean };
     client.emit('qr', '2@rotated-qr-for-the-test,fake');
-    await page.waitForFunction(`document.getElementById('wa-qr').getAttribute('src') !== ${JSON.stringify(first)}`, undefined, { timeout: 15_000 });
+    await page.waitForFunction((before) => (globalThis as unknown as BrowserGlobals).document.getElementById('wa-qr')?.getAttribute('src') !== before, first, { timeout: 15_000 });
     expect(await shownQr(page)).toMatch(/^data:image\/png;base64,/);
 
     // The phone scans it: the page shows the session connected and hides the QR.
     await phone.current.scan();
-    await page.waitForFunction(`document.getElementById('wa').getAttribute('data-state') === 'ready'`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.getElementById('wa')?.getAttribute('data-state') === 'ready', undefined, { timeout: 15_000 });
     expect(await page.textContent('#wa-state')).toBe('متصل');
     expect(await page.isHidden('#wa-pair')).toBe(true);
     expect(await page.textContent('#wa-last')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
