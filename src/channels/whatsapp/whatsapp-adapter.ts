@@ -20,6 +20,8 @@ import type { WhatsappGateway } from './whatsapp-gateway';
 export const SESSION_DOWN_RETRY_MS = 5000;
 /** How long a reply that cannot go by SMS is set aside once the SMS fallback applies (see below). */
 export const PARKED_WHILE_DOWN_MS = 15_000;
+/** How long a job picked up by a standby gateway's worker is set aside for the active gateway's worker. */
+const STANDBY_STEP_ASIDE_MS = 500;
 /** WhatsApp accepts far longer texts, but long bubbles read badly on a phone; longer replies are split. */
 export const WHATSAPP_MAX_TEXT = 4096;
 
@@ -63,6 +65,9 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
       const gateway = deps.gateway;
       if (!gateway || gateway.status.state !== 'ready') {
         const why = `WhatsApp session is ${gateway?.status.state ?? 'not running in this process'}`;
+        // A standby gateway's worker must neither fall back nor pause the queue: the session is fine in the
+        // process that holds the number, whose worker takes the job next.
+        if (gateway?.status.state === 'standby') throw wait(why, STANDBY_STEP_ASIDE_MS, undefined, 'message');
         const fallback = deps.smsFallback;
         if (!gateway || !fallback) throw wait(why, SESSION_DOWN_RETRY_MS);
         const downMs = gateway.downForMs();
