@@ -3,7 +3,8 @@
  * WhatsApp client: a supervisor signs in, opens /console/channels/whatsapp and sees the pairing QR the fake
  * client emitted (as a PNG), refreshed live when it rotates; once the phone scans it the page shows the session
  * connected, with no QR and a last-connected time. A researcher is refused the page and the API. Every view of
- * a QR is in the audit trail.
+ * a QR is in the audit trail. When the session later stays down, every open console shows one alert banner,
+ * then that it is back.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ type BrowserGlobals = { document: { getElementById(id: string): { getAttribute(n
     phone = new FakeWhatsappPhone();
     // First run, nobody at the phone yet: the gateway waits with a QR code.
     phone.autoScan = false;
-    ({ wasl } = await startWhatsappWasl({ db: 'postgres', phone }));
+    ({ wasl } = await startWhatsappWasl({ db: 'postgres', phone, extraEnv: { WHATSAPP_ALERT_AFTER_MS: '1000' } }));
     await createStaff(wasl.database.db, { email: 'sara@example.org', name: 'سارة المشرفة', password: PASSWORD, role: 'supervisor' });
     await createStaff(wasl.database.db, { email: 'amal@example.org', name: 'أمل الباحثة', password: PASSWORD, role: 'researcher' });
     await waitFor('the first QR', async () => phone.clients[0]?.state === 'qr');
@@ -122,5 +123,18 @@ type BrowserGlobals = { document: { getElementById(id: string): { getAttribute(n
     });
     expect(api.status).toBe(403);
     expect(api.body).not.toContain('data:image');
+  }, 60_000);
+
+  it('shows every signed-in staff member a banner when the session stays down, and when it is back', async () => {
+    const page = await signIn('amal@example.org');
+    await page.waitForSelector('body[data-live="1"]');
+    phone.offline = true;
+    await phone.current.disconnect('NAVIGATION');
+    await page.waitForSelector('#flash.error:not([hidden])', { timeout: 20_000 });
+    expect(await page.textContent('#flash')).toBe('تنبيه: جلسة واتساب منقطعة منذ مدة، والردود محفوظة بانتظار عودتها.');
+    phone.offline = false;
+    await page.waitForFunction(() => (globalThis as unknown as BrowserGlobals).document.getElementById('flash')?.getAttribute('class') === 'flash', undefined, { timeout: 20_000 });
+    expect(await page.textContent('#flash')).toBe('عادت جلسة واتساب للعمل، وتُرسل الردود المنتظرة الآن.');
+    expect(page.problems).toEqual([]);
   }, 60_000);
 });
