@@ -214,6 +214,24 @@ describe('Telegram over long polling', () => {
     expect(job?.attemptsMade ?? 0).toBeLessThanOrEqual(1);
   });
 
+  it('holds back only the chat that got a 429: other chats keep receiving meanwhile', async () => {
+    const slow = new TelegramPerson(fake, wasl, 5010);
+    const other = new TelegramPerson(fake, wasl, 5011);
+    fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 3', retry_after: 3 }, { chatId: 5010 });
+    const slowReplies = slow.say('السلام عليكم');
+    await waitFor('the 429', async () => fake.callsTo('sendMessage').some((c) => c.body.chat_id === '5010' && c.status === 429));
+    expect((await other.say('السلام عليكم')).length).toBeGreaterThan(0);
+    expect((await slowReplies).length).toBeGreaterThan(0);
+    const calls = fake.callsTo('sendMessage');
+    const refused = calls.find((c) => c.body.chat_id === '5010' && c.status === 429)!;
+    const retried = calls.find((c) => c.body.chat_id === '5010' && c.status === 200)!;
+    const otherServed = calls.filter((c) => c.body.chat_id === '5011' && c.status === 200);
+    expect(retried.at - refused.at).toBeGreaterThanOrEqual(2950);
+    // The queue was not paused: the other chat was answered while the first one waited.
+    expect(otherServed.length).toBeGreaterThan(0);
+    expect(otherServed[0]!.at).toBeLessThan(retried.at);
+  });
+
   it('marks the message failed and the contact opted out when the bot is blocked', async () => {
     const person = new TelegramPerson(fake, wasl, 5007);
     fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' }, { chatId: 5007 });

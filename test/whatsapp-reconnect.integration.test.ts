@@ -2,12 +2,13 @@
  * The WhatsApp gateway surviving reality, through the fake client: a dropped connection, a Chromium crash and
  * "Execution context was destroyed" each get a NEW client (session restored from the database, no QR), and
  * the replies queued meanwhile are all sent afterwards; a logout from the phone needs a new QR, served as a PNG
- * at the token-protected status route. Also: pacing between sends, and never messaging someone who did not
+ * by the console's status route to supervisors only. Also: pacing between sends, and never messaging someone who did not
  * write first.
  */
 import { eq } from 'drizzle-orm';
 import { contacts, conversations, beneficiaries, messages, whatsappSessions } from '../src/store/schema';
-import { FakeWhatsappPhone, STATUS_TOKEN, WhatsappChat, startWhatsappWasl } from './fakes/fake-whatsapp-client';
+import { signedIn, type ConsoleClient } from './console-client';
+import { FakeWhatsappPhone, WhatsappChat, startWhatsappWasl } from './fakes/fake-whatsapp-client';
 import { waitFor, type TestWasl } from './support/harness';
 
 const MIN_INTERVAL_MS = 120;
@@ -17,16 +18,20 @@ describe('WhatsApp gateway reliability (fake client, PGlite)', () => {
   let phone: FakeWhatsappPhone;
   let n = 0;
   const chat = () => new WhatsappChat(wasl, phone, `9665${String(20_000_000 + ++n * 104_729).slice(-8)}@c.us`);
-  const status = async (token?: string) => {
-    const res = await fetch(`${wasl.url}/api/channels/whatsapp`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    return { code: res.status, body: (await res.json()) as { state: string; qr: string | null; since: string | null } };
+  let supervisor: ConsoleClient;
+  let researcher: ConsoleClient;
+  const status = async (as?: ConsoleClient) => {
+    const res = await fetch(`${wasl.url}/api/channels/whatsapp`, as ? { headers: { cookie: as.cookieHeader() } } : {});
+    return { code: res.status, body: (await res.json()) as { state: string; qr: string | null; since: string | null; lastConnectedAt: string | null } };
   };
 
   beforeAll(async () => {
     ({ wasl, phone } = await startWhatsappWasl({
       db: 'pglite',
-      extraEnv: { WHATSAPP_STATUS_TOKEN: STATUS_TOKEN, WHATSAPP_MIN_INTERVAL_MS: String(MIN_INTERVAL_MS), WHATSAPP_PACE_JITTER_MS: '40' },
+      extraEnv: { WHATSAPP_MIN_INTERVAL_MS: String(MIN_INTERVAL_MS), WHATSAPP_PACE_JITTER_MS: '40' },
     }));
+    supervisor = (await signedIn(wasl.database.db, wasl.url!, { role: 'supervisor' })).client;
+    researcher = (await signedIn(wasl.database.db, wasl.url!, { role: 'researcher' })).client;
     await waitFor('the WhatsApp session', async () => phone.clients[0]?.state === 'ready');
     // Starting Wasl trains the NLU model: slow when test files run side by side.
   }, 180_000);
@@ -37,7 +42,9 @@ describe('WhatsApp gateway reliability (fake client, PGlite)', () => {
     const [row] = await wasl.database.db.select().from(whatsappSessions);
     expect(row!.session).toBe('RemoteAuth-main');
     expect(row!.data.subarray(0, 2).toString()).toBe('PK'); // a zip
-    expect((await status(STATUS_TOKEN)).body).toMatchObject({ state: 'ready', qr: null });
+    const ready = (await status(supervisor)).body;
+    expect(ready).toMatchObject({ state: 'ready', qr: null });
+    expect(Date.parse(ready.lastConnectedAt!)).toBeGreaterThan(Date.now() - 180_000);
   });
 
   it('reports the session on /readyz and /metrics', async () => {
@@ -111,23 +118,24 @@ describe('WhatsApp gateway reliability (fake client, PGlite)', () => {
     expect(phone.sent.some((s) => s.chatId === chatId)).toBe(false);
   });
 
-  it('after a logout from the phone shows a new QR (PNG, token only), then resumes once scanned', async () => {
+  it('after a logout from the phone shows a new QR (PNG, supervisors only), then resumes once scanned', async () => {
     expect((await status()).code).toBe(401);
-    expect((await status('wrong-token-wrong-token-wrong')).code).toBe(401);
+    expect((await status(researcher)).code).toBe(403);
 
     phone.autoScan = false;
     await phone.current.disconnect('LOGOUT');
-    await waitFor('the QR state', async () => (await status(STATUS_TOKEN)).body.state === 'qr');
-    const { code, body } = await status(STATUS_TOKEN);
+    await waitFor('the QR state', async () => (await status(supervisor)).body.state === 'qr');
+    const { code, body } = await status(supervisor);
     expect(code).toBe(200);
     expect(body.qr).toMatch(/^data:image\/png;base64,/);
     expect(Date.parse(body.since!)).toBeGreaterThan(Date.now() - 60_000);
     // The stored session was for the unlinked device: gone.
     expect(await wasl.database.db.select().from(whatsappSessions)).toEqual([]);
     expect((await status()).code).toBe(401);
+    expect((await status(researcher)).code).toBe(403);
 
     await phone.current.scan();
-    await waitFor('ready again', async () => (await status(STATUS_TOKEN)).body.state === 'ready');
+    await waitFor('ready again', async () => (await status(supervisor)).body.state === 'ready');
     expect(await wasl.database.db.select().from(whatsappSessions)).toHaveLength(1);
     const again = chat();
     expect((await again.say('مرحبا')).length).toBeGreaterThan(0);

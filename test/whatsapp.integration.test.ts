@@ -153,9 +153,10 @@ describe('WhatsApp channel (fake client, PGlite)', () => {
     expect(await c.say('1')).toEqual([]);
   });
 
-  it('does not serve the status route when no token is configured', async () => {
+  it('serves the status route to signed-in staff only: a bearer that is not a staff API token is refused', async () => {
     const res = await fetch(`${wasl.url}/api/channels/whatsapp`, { headers: { authorization: 'Bearer anything-at-all-here' } });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('data:image');
   });
 });
 

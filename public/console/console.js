@@ -150,6 +150,16 @@
     ['conversation.escalated', 'conversation.updated', 'message.received', 'message.sent', 'request.updated'].forEach(function (t) {
       source.addEventListener(t, onEvent);
     });
+    // The WhatsApp session stayed down (once per outage) or came back: every signed-in staff member sees it.
+    ['whatsapp.down', 'whatsapp.up'].forEach(function (t) {
+      source.addEventListener(t, function () {
+        if (!flash) return;
+        flash.textContent = flash.getAttribute(t === 'whatsapp.down' ? 'data-wa-down' : 'data-wa-up');
+        flash.className = t === 'whatsapp.down' ? 'flash error' : 'flash';
+        flash.hidden = false;
+        if (t === 'whatsapp.down') chime();
+      });
+    });
     document.body.setAttribute('data-live', '1');
   }
   // Delivery ticks change without an event (the outbound worker updates the row): poll the open conversation.
@@ -166,21 +176,30 @@
   }
   setInterval(tickWaits, 30000);
 
+  // The pairing page: the QR rotates until the phone scans it, then the page shows the session connected.
   if (page === 'whatsapp') {
     var wa = document.getElementById('wa');
-    api('GET', '/api/console/whatsapp')
-      .then(function (r) {
-        var state = document.getElementById('wa-state');
-        if (!r.available && r.status === 404) { state.textContent = wa.getAttribute('data-missing'); return; }
-        var body = r.body || {};
-        state.textContent = typeof body === 'object' ? String(body.state || '') : String(body);
-        if (body && typeof body.qr === 'string' && /^data:image\/(png|svg\+xml);base64,/.test(body.qr)) {
-          var img = document.getElementById('wa-qr');
-          img.src = body.qr;
-          img.hidden = false;
-        }
-        document.getElementById('wa-raw').textContent = JSON.stringify(body, function (k, v) { return k === 'qr' ? '…' : v; }, 2);
-      })
-      .catch(function (err) { showError(err.message); });
+    var stamp = function (iso) { return iso ? String(iso).slice(0, 16).replace('T', ' ') + ' UTC' : ''; };
+    var showWhatsapp = function (v) {
+      wa.setAttribute('data-state', v.state);
+      document.getElementById('wa-state').textContent = wa.getAttribute('data-label-' + v.state) || v.state;
+      document.getElementById('wa-since').textContent = stamp(v.since);
+      document.getElementById('wa-reason').textContent = v.reason || '';
+      document.getElementById('wa-last').textContent = v.lastConnectedAt ? stamp(v.lastConnectedAt) : wa.getAttribute('data-never');
+      var pair = document.getElementById('wa-pair');
+      var img = document.getElementById('wa-qr');
+      if (typeof v.qr === 'string' && /^data:image\/png;base64,/.test(v.qr)) {
+        if (img.getAttribute('src') !== v.qr) img.setAttribute('src', v.qr);
+        pair.hidden = false;
+      } else {
+        pair.hidden = true;
+        img.removeAttribute('src');
+      }
+    };
+    var pollWhatsapp = function () {
+      if (document.hidden) return;
+      api('GET', '/api/channels/whatsapp').then(showWhatsapp).catch(function (err) { showError(err.message); });
+    };
+    setInterval(pollWhatsapp, 3000);
   }
 })();

@@ -28,19 +28,35 @@ export interface OutboundEnvelope {
 
 export interface DeliveryReceipt {
   providerMessageId: string;
+  /**
+   * Set when the reply went out on another channel than its own (a WhatsApp status notice sent by SMS while the
+   * session was down): the message row is re-labelled with that channel and text, so the history shows what the
+   * beneficiary really received and that channel's delivery reports find it.
+   */
+  via?: { channel: ChannelName; text: string; reason: string };
 }
+
+/**
+ * What a `retryAfterMs` holds back: the whole channel queue (the provider's global limit, a session that is
+ * down) or only this message (one chat's limit), so other recipients keep receiving theirs.
+ */
+export type RetryScope = 'channel' | 'message';
 
 /** A failed send; `retryable` decides between another attempt with backoff and failing the message now. */
 export class ChannelDeliveryError extends Error {
+  /** @defaultValue 'channel' */
+  readonly retryScope: RetryScope;
+
   constructor(
     message: string,
     readonly channel: ChannelName,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryScope?: RetryScope },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ChannelDeliveryError';
+    this.retryScope = options?.retryScope ?? 'channel';
   }
 }
 

@@ -67,11 +67,6 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ only')
     .default('main')
     .describe('names the WhatsApp session (one per number) in the database'),
-  WHATSAPP_STATUS_TOKEN: z
-    .string()
-    .min(16, 'at least 16 characters, e.g. from `openssl rand -hex 24`')
-    .optional()
-    .describe('Bearer token for GET /api/channels/whatsapp (state and pairing QR); unset = the route is off'),
   WHATSAPP_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(3000).describe('least time between two sends from the number'),
   WHATSAPP_PACE_JITTER_MS: z.coerce.number().int().min(0).max(600_000).default(2000).describe('random extra wait added to each interval'),
   WHATSAPP_BACKUP_INTERVAL_MS: z.coerce
@@ -86,7 +81,7 @@ export const envSchema = z.object({
     .int()
     .min(1000)
     .default(1_800_000)
-    .describe('time-critical replies go by SMS (once that channel exists) when the session is down this long'),
+    .describe('time-critical replies (request status changes) go by SMS, when SMS_PROVIDER is set, once the session is down this long'),
   WHATSAPP_WEB_VERSION_URL: z
     .url()
     .optional()

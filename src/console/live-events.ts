@@ -8,8 +8,11 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 export const liveEventSchema = z.object({
-  type: z.enum(['conversation.escalated', 'conversation.updated', 'message.received', 'message.sent', 'request.updated']),
+  type: z.enum(['conversation.escalated', 'conversation.updated', 'message.received', 'message.sent', 'request.updated', 'whatsapp.down', 'whatsapp.up']),
   conversationId: z.number().optional(),
+  /** whatsapp.*: the session's state and since when it has been down (ISO 8601). */
+  state: z.string().optional(),
+  since: z.string().optional(),
   requestId: z.number().optional(),
   priority: z.string().nullable().optional(),
   queue: z.string().optional(),
@@ -25,8 +28,15 @@ export interface LiveEvents {
   close(): Promise<void>;
 }
 
+const liveTopic = (prefix: string) => `${prefix}:console:events`;
+
+/** Publishes to every web process's browsers from a process without a console (the WhatsApp gateway). */
+export async function publishLiveEvent(redis: Redis, prefix: string, event: LiveEvent): Promise<void> {
+  await redis.publish(liveTopic(prefix), JSON.stringify(event));
+}
+
 export async function createLiveEvents(redis: Redis, prefix: string): Promise<LiveEvents> {
-  const topic = `${prefix}:console:events`;
+  const topic = liveTopic(prefix);
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const subscriber = redis.duplicate();

@@ -16,6 +16,8 @@ export interface OutboundDraft {
   text: string;
   language: 'ar' | 'en';
   template?: string;
+  /** The `@sms` rendering of a time-critical notice (OutboundPayload.smsText). */
+  smsText?: string;
 }
 
 export interface QueuedOutbound {
@@ -25,7 +27,12 @@ export interface QueuedOutbound {
 }
 
 export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedOutbound> {
-  const payload: OutboundPayload = { choices: [], language: d.language, ...(d.template ? { template: d.template } : {}) };
+  const payload: OutboundPayload = {
+    choices: [],
+    language: d.language,
+    ...(d.template ? { template: d.template } : {}),
+    ...(d.smsText !== undefined ? { smsText: d.smsText } : {}),
+  };
   const [row] = await tx
     .insert(messages)
     .values({

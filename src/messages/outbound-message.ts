@@ -29,5 +29,12 @@ export const outboundPayloadSchema = z.object({
   template: z.string().optional(),
   choices: z.array(z.object({ number: z.number().int(), value: z.string(), label: z.string() })).default([]),
   language: z.enum(['ar', 'en']),
+  /**
+   * The same notice rendered with the template's `@sms` variant, written beside time-critical notices (a
+   * request's status change) so it can go by SMS if its own channel cannot deliver in time.
+   */
+  smsText: z.string().optional(),
+  /** Set when the message went out on another channel than the conversation's (see DeliveryReceipt.via). */
+  fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
 });
 export type OutboundPayload = z.infer<typeof outboundPayloadSchema>;

@@ -61,9 +61,12 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       language: payload.language,
       ...(payload.template ? { template: payload.template } : {}),
     });
+    const via = receipt.via
+      ? { channel: receipt.via.channel, text: receipt.via.text, payload: { ...payload, fallback: { from: deps.adapter.channel, reason: receipt.via.reason } } }
+      : {};
     await deps.db
       .update(messages)
-      .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null })
+      .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')));
     return 'sent';
   } catch (err) {

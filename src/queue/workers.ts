@@ -61,6 +61,12 @@ export function createOutboundWorker(opts: {
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;
+        // A wait that concerns one recipient only (a chat's own limit) sets this job aside, without using up an
+        // attempt, and leaves the queue to everyone else.
+        if (err instanceof ChannelDeliveryError && err.retryAfterMs && err.retryScope === 'message') {
+          await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+          throw new DelayedError();
+        }
         // A provider's "slow down" pauses the whole channel queue without using up an attempt.
         if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
           await worker.rateLimit(err.retryAfterMs);

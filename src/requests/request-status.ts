@@ -137,6 +137,9 @@ export async function tellBeneficiary(
     text: deps.renderer.text(m.template, lang, target.channel, m.params),
     language: lang,
     template: m.template,
+    // A notice the beneficiary should not wait for: kept ready in its short SMS form, in case its own channel
+    // cannot deliver in time (the WhatsApp session down; channels/whatsapp/sms-fallback.ts).
+    ...(target.channel !== 'sms' ? { smsText: deps.renderer.text(m.template, lang, 'sms', m.params) } : {}),
   });
 }
 

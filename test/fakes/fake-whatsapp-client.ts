@@ -79,6 +79,8 @@ export class FakeWhatsappPhone {
   autoScan = true;
   /** Sends fail with this error while set (a WhatsApp Web hiccup); `once` clears it after one failure. */
   sendFailure: { message: string; once: boolean } | undefined;
+  /** While set, new clients cannot reach web.whatsapp.com and fail to initialise, as puppeteer does offline. */
+  offline = false;
 
   /** The factory the gateway uses: a NEW client each time, as a destroyed whatsapp-web.js client is dead. */
   readonly factory = (options: WhatsappClientOptions): WhatsappClient => {
@@ -128,6 +130,7 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappClient {
 
   async initialize(): Promise<void> {
     if (this.state !== 'new') throw new Error('a whatsapp-web.js client cannot be initialised twice');
+    if (this.phone.offline) throw new Error('net::ERR_INTERNET_DISCONNECTED at https://web.whatsapp.com/');
     // RemoteAuth restores the profile from the store before the browser starts.
     const { store } = this.options;
     if (await store.sessionExists({ session: this.sessionName })) {
@@ -235,8 +238,6 @@ export async function writeZip(file: string, entries: Record<string, string | Bu
 // ── Driving a test Wasl through the fake ──────────────────────────────────────────────────────────────────────
 // A beneficiary's messages go through the real gateway, ingest, engine, outbox, outbound worker and adapter;
 // what they "see" is what the fake phone recorded as sent to their chat.
-
-export const STATUS_TOKEN = 'test-status-token-0123456789';
 
 export async function startWhatsappWasl(opts: { db: DbKind; extraEnv?: Record<string, string>; phone?: FakeWhatsappPhone }) {
   const phone = opts.phone ?? new FakeWhatsappPhone();

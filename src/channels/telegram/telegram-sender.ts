@@ -2,8 +2,10 @@
  * The Telegram `ChannelAdapter`: one outbound message → one or more `sendMessage` calls, within Telegram's
  * limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about one message a
  * second per chat (paced here, in Redis, across every outbound process), 30 a second overall (the queue's
- * limiter, from `capabilities.rateLimit`), and `429 retry_after` when Telegram still finds us too fast (the
- * outbound worker pauses the whole queue for that long, without using up an attempt).
+ * limiter, from `capabilities.rateLimit`), and `429 retry_after` when Telegram still finds us too fast: that
+ * chat is held back for that long (its messages step aside without using up an attempt) while every other chat
+ * keeps receiving — Telegram's 429s come from the per-chat limits in practice, and the global 30/s is already
+ * kept by the limiter.
  *
  * A split message that fails half-way is resumed, not resent: the parts already delivered are remembered.
  */
@@ -42,6 +44,8 @@ const unreachable = /blocked by the user|user is deactivated|bot was kicked|chat
 
 export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
   const { telegram, redis, log } = deps;
+  /** Set from a 429 for as long as Telegram asked: the chat's other messages wait too, outside the worker's slots. */
+  const holdKey = (chatId: string) => `${deps.prefix}:telegram:hold:${chatId}`;
 
   /** Waits until this chat may receive another message; the wait is at most one interval per message ahead. */
   const pace = async (chatId: string) => {
@@ -86,8 +90,9 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
     const description = typeof e.description === 'string' ? e.description : (err as Error).message;
     const context = `telegram sendMessage for message ${m.messageId} to chat ${m.channelUserId}`;
     if (code === 429) {
-      const retryAfter = Number(e.parameters?.retry_after ?? 1);
-      return new ChannelDeliveryError(`${context}: 429 ${description}`, 'telegram', true, Math.max(1, retryAfter) * 1000, { cause: err });
+      const retryAfterMs = Math.max(1, Number(e.parameters?.retry_after ?? 1) || 1) * 1000;
+      await redis.set(holdKey(m.channelUserId), '1', 'PX', retryAfterMs);
+      return new ChannelDeliveryError(`${context}: 429 ${description}`, 'telegram', true, retryAfterMs, { cause: err, retryScope: 'message' });
     }
     if (code === 403 || (code === 400 && unreachable.test(description))) {
       if (unreachable.test(description)) {
@@ -114,6 +119,10 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
         .limit(1);
       if (contact?.optedOut) throw new ChannelDeliveryError(`chat ${m.channelUserId} blocked the bot; not sent`, 'telegram', false);
 
+      const heldMs = await redis.pttl(holdKey(m.channelUserId));
+      if (heldMs > 0) {
+        throw new ChannelDeliveryError(`chat ${m.channelUserId} is held back by Telegram's 429 for ${heldMs} ms`, 'telegram', true, heldMs, { retryScope: 'message' });
+      }
       await awaitEarlierReplies(m);
       const progressKey = `${deps.prefix}:telegram:sent:${m.messageId}`;
       const done = await redis.hgetall(progressKey);

@@ -1,6 +1,6 @@
 /**
  * The gateway's state, shared through Redis: the gateway process writes it, any web process serves it at
- * `GET /api/channels/whatsapp`. The key expires unless the gateway refreshes it, so a dead gateway reads as
+ * `GET /api/channels/whatsapp` (whatsapp-status-view.ts). The key expires unless the gateway refreshes it, so a dead gateway reads as
  * `offline` rather than as its last hopeful state.
  */
 import type { Redis } from 'ioredis';
@@ -37,6 +37,17 @@ export type GatewayState = GatewayStatus['state'];
 export const offlineStatus: GatewayStatus = { state: 'offline', qr: null, since: null, reason: null };
 
 export const gatewayStatusKey = (prefix: string, clientId: string) => `${prefix}:whatsapp:status:${clientId}`;
+/** When the session was last ready; unlike the status it never expires, so staff see it after a crash too. */
+const lastReadyKey = (prefix: string, clientId: string) => `${prefix}:whatsapp:last-ready:${clientId}`;
+
+export async function writeLastReady(redis: Redis, prefix: string, clientId: string, at: Date): Promise<void> {
+  await redis.set(lastReadyKey(prefix, clientId), at.toISOString());
+}
+
+export async function readLastReady(redis: Redis, prefix: string, clientId: string): Promise<string | null> {
+  const raw = await redis.get(lastReadyKey(prefix, clientId));
+  return raw && z.iso.datetime().safeParse(raw).success ? raw : null;
+}
 
 export async function readGatewayStatus(redis: Redis, prefix: string, clientId: string): Promise<GatewayStatus> {
   const raw = await redis.get(gatewayStatusKey(prefix, clientId));

@@ -11,13 +11,17 @@ import type { Logger } from 'pino';
 import { outboundPayloadSchema } from '../../messages/outbound-message';
 import type { Db } from '../../store/database';
 import { contacts, conversations, messages } from '../../store/schema';
-import { ChannelDeliveryError, type ChannelAdapter, type ChannelCapabilities, type OutboundEnvelope } from '../channel-adapter';
+import { ChannelDeliveryError, type ChannelAdapter, type ChannelCapabilities, type OutboundEnvelope, type RetryScope } from '../channel-adapter';
 import { splitText, withNumberedChoices } from '../format-choices';
 import type { SmsFallback } from './sms-fallback';
 import type { WhatsappGateway } from './whatsapp-gateway';
 
 /** How long the queue pauses before trying again while the session is down. */
 export const SESSION_DOWN_RETRY_MS = 5000;
+/** How long a reply that cannot go by SMS is set aside once the SMS fallback applies (see below). */
+export const PARKED_WHILE_DOWN_MS = 15_000;
+/** How long a job picked up by a standby gateway's worker is set aside for the active gateway's worker. */
+const STANDBY_STEP_ASIDE_MS = 500;
 /** WhatsApp accepts far longer texts, but long bubbles read badly on a phone; longer replies are split. */
 export const WHATSAPP_MAX_TEXT = 4096;
 
@@ -42,8 +46,8 @@ export function whatsappCapabilities(minIntervalMs: number): ChannelCapabilities
 export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter {
   const random = deps.random ?? Math.random;
   const paceMs = () => deps.pacing.minIntervalMs + Math.floor(random() * deps.pacing.jitterMs);
-  const wait = (reason: string, retryAfterMs: number, cause?: unknown) =>
-    new ChannelDeliveryError(reason, 'whatsapp', true, retryAfterMs, cause === undefined ? undefined : { cause });
+  const wait = (reason: string, retryAfterMs: number, cause?: unknown, retryScope: RetryScope = 'channel') =>
+    new ChannelDeliveryError(reason, 'whatsapp', true, retryAfterMs, { cause, retryScope });
   const refuse = (reason: string) => new ChannelDeliveryError(reason, 'whatsapp', false);
 
   return {
@@ -60,12 +64,26 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
 
       const gateway = deps.gateway;
       if (!gateway || gateway.status.state !== 'ready') {
-        const downMs = gateway?.downForMs() ?? 0;
-        if (gateway && deps.smsFallback && ctx.verifiedMobile && downMs >= deps.smsFallbackAfterMs && deps.smsFallback.accepts(ctx)) {
-          deps.log.warn({ messageId: m.messageId, downMs }, 'WhatsApp down too long: sending this time-critical reply by SMS');
-          return deps.smsFallback.send({ mobile: ctx.verifiedMobile }, m);
+        const why = `WhatsApp session is ${gateway?.status.state ?? 'not running in this process'}`;
+        // A standby gateway's worker must neither fall back nor pause the queue: the session is fine in the
+        // process that holds the number, whose worker takes the job next.
+        if (gateway?.status.state === 'standby') throw wait(why, STANDBY_STEP_ASIDE_MS, undefined, 'message');
+        const fallback = deps.smsFallback;
+        if (!gateway || !fallback) throw wait(why, SESSION_DOWN_RETRY_MS);
+        const downMs = gateway.downForMs();
+        const dueInMs = deps.smsFallbackAfterMs - downMs;
+        if (ctx.verifiedMobile && fallback.accepts(ctx)) {
+          if (dueInMs > 0) throw wait(why, Math.min(dueInMs, SESSION_DOWN_RETRY_MS));
+          const receipt = await fallback.send({ messageId: m.messageId, mobile: ctx.verifiedMobile, template: ctx.template, text: ctx.smsText ?? m.text });
+          if (receipt) {
+            deps.log.warn({ messageId: m.messageId, downMs }, 'WhatsApp down too long: sent this time-critical reply by SMS');
+            return receipt;
+          }
         }
-        throw wait(`WhatsApp session is ${gateway?.status.state ?? 'not running in this process'}`, SESSION_DOWN_RETRY_MS);
+        // Past the fallback time, a reply that must wait for WhatsApp steps aside instead of pausing the queue,
+        // so the time-critical replies queued behind it reach the SMS fallback.
+        if (dueInMs <= 0) throw wait(why, PARKED_WHILE_DOWN_MS, undefined, 'message');
+        throw wait(why, SESSION_DOWN_RETRY_MS);
       }
 
       if (deps.pacing.minIntervalMs + deps.pacing.jitterMs > 0) {
@@ -98,6 +116,7 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
 interface SendContext {
   author: 'beneficiary' | 'bot' | 'staff' | 'system';
   template: string | undefined;
+  smsText: string | undefined;
   conversationStatus: string;
   verifiedMobile: string | null;
   contactWroteFirst: boolean;
@@ -124,6 +143,7 @@ async function loadSendContext(db: Db, messageId: number): Promise<SendContext |
   return {
     author: row.author,
     template: payload.success ? payload.data.template : undefined,
+    smsText: payload.success ? payload.data.smsText : undefined,
     conversationStatus: row.conversationStatus,
     verifiedMobile: row.verifiedMobile,
     contactWroteFirst: row.contactWroteFirst === true || (row.contactWroteFirst as unknown) === 't',

@@ -1,8 +1,8 @@
 /**
  * WhatsApp (whatsapp-web.js) as a channel module. The session lives in ONE process, the `whatsapp` role
  * (`ROLES=whatsapp`, or `ROLES=all` with WHATSAPP_ENABLED=true): that process runs the gateway, ingests what
- * arrives, and runs this channel's outbound worker (`outboundRole`), because only it can send. Web processes
- * serve the status route from the state the gateway publishes in Redis.
+ * arrives, and runs this channel's outbound worker (`outboundRole`), because only it can send. The console (web
+ * role) shows the state the gateway publishes in Redis (whatsapp-status-view.ts).
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -11,13 +11,15 @@ import type { ChannelContext, ChannelModule } from '../channel-module';
 import { recordAck } from './delivery-acks';
 import { whatsappReadiness } from './gateway-status';
 import { recordPhoneTakeover } from './phone-takeover';
+import { createStaffNoticeQueue, staffNotifyConfigured, type StaffNoticeQueue } from '../../staff/staff-notify';
+import { createOutageAlerts } from './outage-alerts';
 import { createPostgresSessionStore } from './postgres-session-store';
-import type { SmsFallback } from './sms-fallback';
+import { createSmsProvider } from '../sms/create-sms-provider';
+import { createSmsFallback, type SmsFallback } from './sms-fallback';
 import { createWhatsappAdapter } from './whatsapp-adapter';
 import { createChromiumClientFactory, type WhatsappClientFactory, type WhatsappMessage } from './whatsapp-client';
 import { WhatsappGateway, type GatewayAlert, type GatewayOptions } from './whatsapp-gateway';
 import { toInboundMessage } from './whatsapp-inbound';
-import { registerWhatsappStatusRoute } from './whatsapp-status-route';
 
 /** Messages one sender may send per minute before the rest are slowed (never dropped), so one chat cannot starve others. */
 export const INBOUND_PER_SENDER_PER_MINUTE = 30;
@@ -29,9 +31,9 @@ const ACK_RETRY = { everyMs: 1000, times: 5 };
 export interface WhatsappChannelOptions {
   /** Builds the whatsapp-web.js client; tests pass a fake. @defaultValue Chromium + RemoteAuth on the database */
   clientFactory?: WhatsappClientFactory;
-  /** Time-critical replies by SMS during long outages; see sms-fallback.ts. @defaultValue none */
+  /** Time-critical replies by SMS during long outages; see sms-fallback.ts. @defaultValue the SMS channel's provider when SMS_PROVIDER is set, else none */
   smsFallback?: SmsFallback;
-  /** Where staff hear of a long outage (besides the error log). @defaultValue none */
+  /** Also told of a long outage, besides staff (outage-alerts.ts) and the error log. @defaultValue none */
   onAlert?(alert: GatewayAlert): void;
   /** Gateway timings and QR printing (tests shorten them). */
   gateway?: Partial<Pick<GatewayOptions, 'heartbeatMs' | 'backoff' | 'printQr'>>;
@@ -46,7 +48,10 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
       const prefix = env.QUEUE_PREFIX;
       const clientId = env.WHATSAPP_CLIENT_ID;
       let gateway: WhatsappGateway | undefined;
+      let notices: StaffNoticeQueue | undefined;
       if (ctx.roles.includes('whatsapp')) {
+        notices = staffNotifyConfigured(env) ? createStaffNoticeQueue({ url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix) : undefined;
+        const outage = createOutageAlerts({ redis: ctx.redis, prefix, log: log.child({ channel: 'whatsapp' }), notices });
         const dataPath = path.resolve(env.DATA_DIR, 'whatsapp');
         gateway = new WhatsappGateway({
           clientFactory: options.clientFactory ?? createChromiumClientFactory(),
@@ -63,7 +68,11 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           log: log.child({ channel: 'whatsapp' }),
           handlers: createHandlers(ctx, () => gateway),
           alertAfterMs: env.WHATSAPP_ALERT_AFTER_MS,
-          ...(options.onAlert ? { onAlert: options.onAlert } : {}),
+          onAlert: async (alert) => {
+            options.onAlert?.(alert);
+            await outage.down(alert);
+          },
+          onRecovered: (recovery) => outage.up(recovery),
           ...options.gateway,
         });
       }
@@ -75,7 +84,9 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           log,
           gateway,
           pacing: { minIntervalMs: env.WHATSAPP_MIN_INTERVAL_MS, jitterMs: env.WHATSAPP_PACE_JITTER_MS },
-          smsFallback: options.smsFallback,
+          smsFallback:
+            options.smsFallback ??
+            (env.SMS_PROVIDER ? createSmsFallback({ provider: createSmsProvider(env), db: ctx.db, redis: ctx.redis, prefix, log: log.child({ channel: 'whatsapp' }) }) : undefined),
           smsFallbackAfterMs: env.WHATSAPP_SMS_FALLBACK_AFTER_MS,
         }),
         outboundRole: 'whatsapp',
@@ -83,9 +94,11 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           const { ready, whatsapp } = await whatsappReadiness(ctx.redis, prefix, clientId);
           return { ready, state: whatsapp };
         },
-        registerRoutes: (app) => registerWhatsappStatusRoute(app, { token: env.WHATSAPP_STATUS_TOKEN, redis: ctx.redis, prefix, clientId }),
         start: async () => gateway?.start(),
-        stop: async () => gateway?.stop(),
+        stop: async () => {
+          await gateway?.stop();
+          await notices?.close();
+        },
       };
     },
   };

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { offlineStatus, writeGatewayStatus, type GatewayState, type GatewayStatus } from './gateway-status';
+import { offlineStatus, writeGatewayStatus, writeLastReady, type GatewayState, type GatewayStatus } from './gateway-status';
 import type { WhatsappClient, WhatsappClientFactory, WhatsappClientOptions, WhatsappMessage } from './whatsapp-client';
 
 /** What the gateway hands to the rest of the channel. Errors are caught and logged at this event boundary. */
@@ -31,6 +31,13 @@ export interface GatewayAlert {
   downSince: Date;
 }
 
+/** Raised when the session is ready again after having been down. */
+export interface GatewayRecovery {
+  clientId: string;
+  downSince: Date;
+  upAt: Date;
+}
+
 export interface GatewayOptions {
   clientFactory: WhatsappClientFactory;
   clientOptions: WhatsappClientOptions;
@@ -40,10 +47,12 @@ export interface GatewayOptions {
   handlers: GatewayHandlers;
   alertAfterMs: number;
   /**
-   * Where staff hear that the session is down. Today: an error in the log. The staff console issue plugs its
-   * notification (console banner, email) in here.
+   * Where staff hear that the session is down (besides the error log): outage-alerts.ts. Called once per
+   * outage by this gateway; a failure (thrown or rejected) is logged and tried again on the next heartbeat.
    */
-  onAlert?(alert: GatewayAlert): void;
+  onAlert?(alert: GatewayAlert): void | Promise<unknown>;
+  /** Called each time the session is ready after being down (at start too); failures are logged. */
+  onRecovered?(recovery: GatewayRecovery): void | Promise<unknown>;
   /** Renews the lease and the published status; the lease lasts three heartbeats. @defaultValue 10000 */
   heartbeatMs?: number;
   /** Reconnect delays: base doubled per failed attempt up to max, ±20 % jitter. @defaultValue 2000 / 300000 */
@@ -209,7 +218,7 @@ export class WhatsappGateway {
     client.on('disconnected', (reason) =>
       mine(() => {
         const loggedOut = logoutReasons.has(reason);
-        if (loggedOut) this.o.log.error({ reason }, 'WhatsApp logged out from the phone: scan a new QR code (GET /api/channels/whatsapp or the terminal)');
+        if (loggedOut) this.o.log.error({ reason }, 'WhatsApp logged out from the phone: scan a new QR code (console: /console/channels/whatsapp, or the terminal)');
         this.recover(loggedOut ? 'logged-out' : 'disconnected', reason);
       })(),
     );
@@ -250,6 +259,12 @@ export class WhatsappGateway {
 
   private setState(state: GatewayState, qr: string | null, reason: string | null): void {
     if (state === 'ready') {
+      if (this.downSince !== null && this.o.onRecovered) {
+        const recovery: GatewayRecovery = { clientId: this.o.clientOptions.clientId, downSince: new Date(this.downSince), upAt: new Date() };
+        void Promise.resolve()
+          .then(() => this.o.onRecovered?.(recovery))
+          .catch((err) => this.o.log.error({ err }, 'telling staff the WhatsApp session is back failed'));
+      }
       this.downSince = null;
       this.alerted = false;
     } else if (this.downSince === null && state !== 'standby') {
@@ -257,6 +272,9 @@ export class WhatsappGateway {
     }
     this.current = { state, qr, since: new Date().toISOString(), reason };
     void this.publish().catch((err) => this.o.log.warn({ err }, 'could not publish the WhatsApp gateway status'));
+    if (state === 'ready') {
+      void writeLastReady(this.o.redis, this.o.prefix, this.o.clientOptions.clientId, new Date()).catch((err) => this.o.log.warn({ err }, 'could not record when WhatsApp was last ready'));
+    }
   }
 
   private publish(): Promise<void> {
@@ -274,7 +292,12 @@ export class WhatsappGateway {
       downSince: new Date(this.downSince),
     };
     this.o.log.error(alert, 'WhatsApp session has been down too long: replies are waiting in the queue');
-    this.o.onAlert?.(alert);
+    void Promise.resolve()
+      .then(() => this.o.onAlert?.(alert))
+      .catch((err) => {
+        this.o.log.error({ err }, 'alerting staff that WhatsApp is down failed; trying again on the next heartbeat');
+        if (this.downSince === alert.downSince.getTime()) this.alerted = false;
+      });
   }
 }
 

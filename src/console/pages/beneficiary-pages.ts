@@ -56,17 +56,3 @@ ${results
     { pageId: 'search' },
   );
 }
-
-export function whatsappPage(ctx: PageContext): string {
-  return layout(
-    ctx,
-    t(ctx, 'whatsapp'),
-    html`<h1>${t(ctx, 'whatsapp')}</h1>
-<section class="card" id="wa" data-missing="${t(ctx, 'waMissing')}">
-  <dl class="facts"><dt>${t(ctx, 'waState')}</dt><dd id="wa-state">…</dd></dl>
-  <img id="wa-qr" alt="QR" hidden>
-  <pre id="wa-raw" class="attestation" dir="ltr"></pre>
-</section>`,
-    { pageId: 'whatsapp' },
-  );
-}

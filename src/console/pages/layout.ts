@@ -36,9 +36,9 @@ ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
       <a href="/console">${t(ctx, 'inbox')}</a>
       <a href="/console/requests">${t(ctx, 'requests')}</a>
       <a href="/console/search">${t(ctx, 'search')}</a>
-      <a href="/console/whatsapp">${t(ctx, 'whatsapp')}</a>
       <a href="/console/reports">${t(ctx, 'reports')}</a>
       ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/follow-ups">${t(ctx, 'followUps')}</a>` : ''}
+      ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/channels/whatsapp">${t(ctx, 'whatsapp')}</a>` : ''}
       ${hasRole(ctx.me.role, 'admin') ? html`<a href="/console/staff">${t(ctx, 'staffAdmin')}</a>` : ''}
     </nav>`
     : ''}
@@ -50,7 +50,7 @@ ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
       : ''}
   </div>
 </header>
-<div id="flash" class="flash" role="alert" hidden></div>
+<div id="flash" class="flash" role="alert" data-wa-down="${t(ctx, 'waDownAlert')}" data-wa-up="${t(ctx, 'waUpAlert')}" hidden></div>
 <main>${body}</main>
 </body>
 </html>`.value;

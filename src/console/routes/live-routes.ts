@@ -1,10 +1,13 @@
 /**
- * `GET /api/events` (server-sent events for the console) and `GET /api/console/whatsapp` (the WhatsApp channel's
- * state and pairing QR, fetched server-side with the channel's own status token so the browser never holds it).
+ * `GET /api/events` (server-sent events for the console) and `GET /api/channels/whatsapp` (the WhatsApp session's
+ * state and pairing QR), for supervisors and admins only, signed in or with an API token (for monitoring).
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { whatsappStatusPathForConsole } from '../whatsapp-status';
+import { createHash } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import { whatsappStatusView, whatsappStatusViewSchema, type WhatsappStatusView } from '../../channels/whatsapp/whatsapp-status-view';
+import { recordAudit } from '../../staff/record-audit';
+import { auditLog } from '../../store/schema';
 import type { ApiRegistry } from '../api-route';
 import { authenticate } from '../console-auth';
 import type { ConsoleDeps } from '../console-deps';
@@ -33,34 +36,50 @@ export function registerLiveRoutes(app: FastifyInstance, api: ApiRegistry, deps:
       open.delete(res);
     });
   });
-  api.document({ method: 'GET', url: '/api/events', summary: 'Server-sent events: conversation.escalated, conversation.updated, message.received, message.sent, request.updated', tag: 'live', role: 'researcher', status: 200 });
+  api.document({ method: 'GET', url: '/api/events', summary: 'Server-sent events: conversation.escalated, conversation.updated, message.received, message.sent, request.updated, whatsapp.down, whatsapp.up', tag: 'live', role: 'researcher', status: 200 });
 
   api.add({
     method: 'GET',
-    url: '/api/console/whatsapp',
-    summary: "The WhatsApp channel's state and pairing QR (as GET /api/channels/whatsapp returns them)",
+    url: '/api/channels/whatsapp',
+    summary: "The WhatsApp session: state, pairing QR (PNG data URL) while waiting for a scan, last connected time. Views are audited.",
     tag: 'channels',
     role: 'supervisor',
-    response: z.object({ available: z.boolean(), status: z.number().optional(), body: z.unknown().optional() }),
-    handler: async ({ req }) => {
-      const address = req.server.server.address();
-      const port = typeof address === 'object' && address ? address.port : deps.env.PORT;
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${whatsappStatusPathForConsole}`, {
-          headers: deps.env.WHATSAPP_STATUS_TOKEN ? { authorization: `Bearer ${deps.env.WHATSAPP_STATUS_TOKEN}` } : {},
-        });
-        if (res.status === 404) return { available: false, status: 404 };
-        const text = await res.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not JSON: shown as text.
-        }
-        return { available: res.ok, status: res.status, body };
-      } catch (err) {
-        return { available: false, body: (err as Error).message };
-      }
+    response: whatsappStatusViewSchema,
+    handler: async ({ me, reply }) => {
+      const view = await readWhatsappView(deps);
+      await auditWhatsappView(deps, me.id, view);
+      reply.header('cache-control', 'no-store');
+      return view;
     },
   });
+}
+
+/** The WhatsApp view for the console; `enabled` says whether this deployment runs the channel. */
+export function readWhatsappView(deps: Pick<ConsoleDeps, 'env' | 'redis'>): Promise<WhatsappStatusView> {
+  const { env } = deps;
+  return whatsappStatusView({
+    redis: deps.redis,
+    prefix: env.QUEUE_PREFIX,
+    clientId: env.WHATSAPP_CLIENT_ID,
+    enabled: env.WHATSAPP_ENABLED || env.ROLES.includes('whatsapp'),
+  });
+}
+
+/**
+ * Who looked at the session, and which pairing QR they were shown (a hash: the QR itself is the key to the
+ * number). The page polls every few seconds, so a view repeating the same staff member's last one within 30
+ * minutes (same QR, or none) is not written again.
+ */
+export async function auditWhatsappView(deps: Pick<ConsoleDeps, 'db' | 'env'>, staffId: number, view: WhatsappStatusView): Promise<void> {
+  const qr = view.qr ? createHash('sha256').update(view.qr).digest('hex').slice(0, 16) : null;
+  const subjectId = `whatsapp:${deps.env.WHATSAPP_CLIENT_ID}`;
+  const [last] = await deps.db
+    .select({ details: auditLog.details, at: auditLog.at })
+    .from(auditLog)
+    .where(and(eq(auditLog.staffId, staffId), eq(auditLog.action, 'channel.view'), eq(auditLog.subjectId, subjectId)))
+    .orderBy(desc(auditLog.id))
+    .limit(1);
+  const lastQr = (last?.details as { qr?: string | null } | undefined)?.qr ?? null;
+  if (last && lastQr === qr && last.at.getTime() > Date.now() - 30 * 60_000) return;
+  await recordAudit(deps.db, { staffId, action: 'channel.view', subjectKind: 'channel', subjectId, details: { state: view.state, qr } });
 }
