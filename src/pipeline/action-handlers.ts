@@ -8,6 +8,8 @@ import type { TextUnderstanding } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
 import { handoff } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
+import { recordConsent } from '../privacy/consent-actions';
+import { createDataRequest } from '../privacy/data-request-actions';
 import { optOutOfSurveys, recordSurveyAnswer } from '../surveys/survey-actions';
 import { registerVolunteer } from '../volunteers/volunteer-actions';
 
@@ -27,6 +29,8 @@ export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName
     'volunteers.register': registerVolunteer,
     'survey.record': recordSurveyAnswer,
     'survey.opt-out': optOutOfSurveys,
+    'consents.record': recordConsent,
+    'privacy.open-request': createDataRequest,
     'conversation.set-language': async (_ctx, call) => {
       const wanted = call.frame.data.language;
       return { outcome: 'done', language: wanted === 'en' ? 'en' : 'ar' };
