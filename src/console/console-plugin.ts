@@ -26,6 +26,7 @@ import { registerConversationRoutes } from './routes/conversation-routes';
 import { registerLiveRoutes } from './routes/live-routes';
 import { registerPageRoutes } from './routes/page-routes';
 import { registerRequestRoutes } from './routes/request-routes';
+import { registerPrivacyRoutes } from './routes/privacy-routes';
 import { registerStaffRoutes } from './routes/staff-routes';
 
 export const publicConsoleDir = path.join(__dirname, '..', '..', 'public', 'console');
@@ -103,6 +104,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     registerRequestRoutes(api, fullDeps, events);
     registerBeneficiaryRoutes(api, fullDeps, ops);
     registerStaffRoutes(api, fullDeps);
+    registerPrivacyRoutes(api, fullDeps);
     registerLiveRoutes(ctx, api, fullDeps, events);
     registerPageRoutes(ctx, fullDeps, throttle);
     // Survey reports sit behind the same sign-in; the reports decide what each role may see.
