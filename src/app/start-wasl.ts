@@ -20,6 +20,7 @@ import { buildServer } from '../http/build-server';
 import { metrics, readiness, type ProbeDeps } from '../observability/probes';
 import { createEventCounters } from '../observability/event-counters';
 import { createLogger } from '../observability/logger';
+import { startRetentionRole } from '../privacy/retention';
 import { registerConsole } from '../console/console-plugin';
 import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
@@ -48,6 +49,8 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
+  /** The nightly retention job (engine role); false: not scheduled (tools). */
+  retention?: false;
   /** Where the default logger writes (tests capture it); lines are masked either way. */
   logDestination?: DestinationStream;
   /** How often the surveys role looks for served requests without a survey; false: never (tests). */
@@ -176,12 +179,25 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const worker of workers) {
       worker.on('completed', (job, result) => {
-        if (job.finishedOn) counters.jobSeconds(worker.name === 'engine' ? 'engine' : 'outbound', Math.max(0, job.finishedOn - job.timestamp) / 1000);
+        const queue = worker.name === 'engine' ? 'engine' : worker.name.startsWith('outbound-') ? 'outbound' : null;
+        if (queue && job.finishedOn) counters.jobSeconds(queue, Math.max(0, job.finishedOn - job.timestamp) / 1000);
         if (result === 'sent') counters.messageOut(worker.name.replace(/^outbound-/, ''));
       });
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));
+    if (roles.includes('engine') && opts.retention !== false) {
+      const retention = await startRetentionRole({
+        connection,
+        prefix: env.QUEUE_PREFIX,
+        db: database.db,
+        documents,
+        organisation: content.organisation,
+        log,
+        clock: opts.clock ?? (() => new Date()),
+      });
+      closers.push(() => retention.close());
+    }
 
     let server: FastifyInstance | undefined;
     let url: string | undefined;
