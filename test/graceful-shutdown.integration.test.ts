@@ -23,7 +23,7 @@ async function slowProxy(target: string): Promise<{ url: string; sends: { starte
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', async () => {
-      const send = req.url?.endsWith('/sendMessage') ? { started: Date.now() } : undefined;
+      const send: { started: number; answered?: number } | undefined = req.url?.endsWith('/sendMessage') ? { started: Date.now() } : undefined;
       if (send) {
         sends.push(send);
         await new Promise((r) => setTimeout(r, HOLD_MS));
