@@ -204,6 +204,49 @@ describeWithDovecot('email channel (Dovecot + SMTP sink, PGlite)', () => {
     for (const m of answered) expect(m.parsed.html).not.toMatch(/<script/i);
   }, SLOW);
 
+  it('threads a reply into the conversation it answers, only for the same sender, reopening a recently resolved one', async () => {
+    const db = wasl.database.db;
+    const hana = { from: 'hana.q@example.sa', fromName: 'هناء القحطاني' };
+    const first = firstMail({ ...hana, to: FROM, subject: 'استفسار', text: 'السلام عليكم' });
+    const welcome = await send(hana.from, first);
+    expect(welcome.length).toBeGreaterThan(0);
+    const conversationOf = async (providerMessageId: string) => {
+      const [row] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.providerMessageId, providerMessageId));
+      return row!.conversationId;
+    };
+    const original = await conversationOf(first.messageId);
+    const resolve = (resolvedAt: Date) =>
+      db.update(conversations).set({ status: 'resolved', resolvedAt, state: { language: 'ar', frame: null, misses: 0 } }).where(eq(conversations.id, original));
+
+    // A researcher resolved it; Hana answers our last mail a little later: the same conversation, open again.
+    await resolve(new Date());
+    const reply = gmailReply({ ...hana, to: replyTarget(welcome.at(-1)!), answer: 'شكرا لكم، عندي سؤال آخر' });
+    const answers = await send(hana.from, reply);
+    expect(await conversationOf(reply.messageId)).toBe(original);
+    const [reopened] = await db.select().from(conversations).where(eq(conversations.id, original));
+    expect(reopened).toMatchObject({ status: 'bot', resolvedAt: null });
+    expect(answers.length).toBeGreaterThan(0);
+    for (const m of answers) expect(m.parsed.inReplyTo).toBe(reply.messageId);
+
+    // Someone else answering Hana's thread (a forwarded mail, or a forged In-Reply-To) stays in their own conversation.
+    const omar = { from: 'omar.z@example.sa', fromName: 'عمر الزهراني' };
+    const forged = outlookReply({ ...omar, to: replyTarget(answers.at(-1)!), answer: 'السلام عليكم' });
+    await send(omar.from, forged);
+    const omarsConversation = await conversationOf(forged.messageId);
+    expect(omarsConversation).not.toBe(original);
+    const [owner] = await db.select({ address: contacts.channelUserId }).from(conversations).innerJoin(contacts, eq(contacts.id, conversations.contactId)).where(eq(conversations.id, omarsConversation));
+    expect(owner!.address).toBe(omar.from);
+
+    // A reply long after the conversation was resolved starts a new one.
+    await resolve(new Date(Date.now() - 8 * 24 * 3_600_000));
+    const late = gmailReply({ ...hana, to: replyTarget(answers.at(-1)!), answer: 'مرحبا مجددا' });
+    await send(hana.from, late);
+    const lateConversation = await conversationOf(late.messageId);
+    expect(lateConversation).not.toBe(original);
+    const [stillResolved] = await db.select({ status: conversations.status }).from(conversations).where(eq(conversations.id, original));
+    expect(stillResolved!.status).toBe('resolved');
+  }, SLOW);
+
   it('retries a mail the SMTP server defers (421) and fails one it rejects (550) without retrying', async () => {
     const outbound = async (address: string) =>
       wasl.database.db

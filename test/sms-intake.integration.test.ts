@@ -96,7 +96,7 @@ describe('SMS end to end', () => {
     expect(await phone.say('STOP')).toEqual([]); // confirmed once only
     expect(await phone.say('1')).toEqual([]);
 
-    // The send path itself refuses the number: a reply queued by anyone (a researcher, a survey) fails for good.
+    // The send path itself refuses the number: a reply queued by anyone (a researcher, a survey) is skipped, and says why.
     const c = await contact();
     const [conv] = await wasl.database.db.select().from(conversations).where(eq(conversations.contactId, c.id));
     const [queued] = await wasl.database.db
@@ -106,7 +106,7 @@ describe('SMS end to end', () => {
     await wasl.queues.enqueueSend('sms', queued!.id);
     const failed = await waitFor('the refused send', async () => {
       const [m] = await wasl.database.db.select().from(messages).where(eq(messages.id, queued!.id));
-      return m!.status === 'failed' ? m : null;
+      return m!.status === 'skipped' ? m : null;
     });
     expect(failed.error).toMatch(/opted out/);
     expect(fake.sent(phone.number).map((r) => r.text)).not.toContain('تذكير');

@@ -85,6 +85,9 @@
     '.choices:empty{display:none}' +
     '.choice{min-height:44px;padding:8px 14px;border:2px solid #0f6e54;border-radius:22px;background:#fff;color:#0f6e54;font-size:15px;font-weight:600;cursor:pointer;text-align:start}' +
     '.choice:hover{background:#e7f3ef}' +
+    '.stars{display:flex;gap:4px;width:100%;justify-content:center;direction:ltr}' +
+    '.star{min-width:48px;min-height:48px;border:0;background:transparent;color:#b9c4bf;font-size:34px;line-height:1;cursor:pointer;padding:0}' +
+    '.star.lit{color:#f4b400}' +
     '.status{padding:6px 12px;font-size:14px;color:#8a1c1c;background:#fdecec}' +
     '.status:empty{display:none}' +
     '.whatsapp{display:block;padding:10px 12px;text-align:center;font-size:15px;color:#0b5d3b;background:#eafaf1;text-decoration:underline;min-height:44px}' +
@@ -190,9 +193,41 @@
     return bubble;
   }
 
-  function showChoices(list) {
+  // A survey's rating question: options 1-5 as five stars (left to right, as rating stars read everywhere); the
+  // star sends as many ⭐ as its number, which the survey reads like a typed rating. Other options stay buttons.
+  function showStars(list) {
+    var row = el('div', { class: 'stars', role: 'group', 'aria-label': TEXT.choices });
+    var stars = [];
+    list.forEach(function (c) {
+      var n = c.number;
+      var b = el('button', { type: 'button', class: 'star', 'data-score': String(n), 'aria-label': c.label, title: c.label }, '★');
+      b.addEventListener('mouseenter', function () {
+        stars.forEach(function (s, i) {
+          s.classList.toggle('lit', i < n);
+        });
+      });
+      b.addEventListener('click', function () {
+        submit(new Array(n + 1).join('⭐'));
+      });
+      stars.push(b);
+      row.appendChild(b);
+    });
+    row.addEventListener('mouseleave', function () {
+      stars.forEach(function (s) {
+        s.classList.remove('lit');
+      });
+    });
+    choices.appendChild(row);
+  }
+
+  function showChoices(list, stars) {
     while (choices.firstChild) choices.removeChild(choices.firstChild);
-    (list || []).forEach(function (c) {
+    list = list || [];
+    if (stars) {
+      showStars(list.filter(function (c) { return c.number >= 1 && c.number <= 5; }));
+      list = list.filter(function (c) { return c.number > 5; });
+    }
+    list.forEach(function (c) {
       var b = el('button', { type: 'button', class: 'choice' }, c.label);
       b.addEventListener('click', function () {
         submit(c.label);
@@ -229,7 +264,7 @@
       if (startButton && startButton.parentNode) startButton.parentNode.removeChild(startButton);
       addMessage(data.direction === 'in' ? 'in' : 'out', String(data.text || ''), ev.lastEventId);
       // Buttons belong to the latest message only; what the person wrote clears them.
-      showChoices(data.direction === 'out' ? data.choices : []);
+      showChoices(data.direction === 'out' ? data.choices : [], data.direction === 'out' && data.stars === true);
     };
   }
 

@@ -12,7 +12,7 @@ import type { ChannelAdapter } from '../channels/channel-adapter';
 import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
 import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
-import type { Env, RoleName } from '../config/env-schema';
+import { effectiveTrustProxy, type Env, type RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
@@ -26,6 +26,8 @@ import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
 import { buildUnderstanding } from '../nlu/understanding';
 import { createActionHandlers } from '../pipeline/action-handlers';
+import { createRatingLinks } from '../surveys/rating-links';
+import { registerRatingLinkRoutes } from '../surveys/rating-link-routes';
 import { createEngineDrain } from '../pipeline/drain-conversation';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
@@ -127,13 +129,15 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       sealer,
       faq,
       understand,
-      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }),
+      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }),
       thresholds: THRESHOLDS,
       clock: opts.clock ?? (() => new Date()),
     });
 
     const documents = createDocumentStore(dataDir);
+    const ratingLinks = createRatingLinks({ secretKey: secret.key, baseUrl: env.PUBLIC_URL ?? env.WASL_URL });
     const channelContext: ChannelContext = {
+      ratingLinks,
       env,
       roles,
       log,
@@ -212,8 +216,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         },
         readiness: () => readiness(probes),
         metrics: () => metrics(probes),
+        trustProxy: effectiveTrustProxy(env),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
+      await registerRatingLinkRoutes(server, { db: database.db, ingest: channelContext.ingest, ratingLinks, renderer, organisation: content.organisation, clock: opts.clock ?? (() => new Date()) });
       const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
@@ -229,7 +235,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         queues,
         log,
         organisation: content.organisation,
-        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }), thresholds: THRESHOLDS },
+        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS },
         clock: opts.clock ?? (() => new Date()),
         ...(opts.surveySweepEveryMs !== undefined ? { sweepEveryMs: opts.surveySweepEveryMs } : {}),
       });

@@ -22,6 +22,8 @@ export interface OutboundEnvelope {
   text: string;
   choices: { number: number; value: string; label: string }[];
   language: 'ar' | 'en';
+  /** The template the text was rendered from, when there is one (a channel may dress some prompts up, e.g. stars). */
+  template?: string;
 }
 
 export interface DeliveryReceipt {

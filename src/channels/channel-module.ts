@@ -15,6 +15,7 @@ import type { ChannelName } from '../messages/channel-name';
 import type { IngestResult } from '../pipeline/ingest';
 import type { Queues } from '../queue/queues';
 import type { Db } from '../store/database';
+import type { RatingLinks } from '../surveys/rating-links';
 import type { ChannelAdapter } from './channel-adapter';
 
 export interface ChannelContext {
@@ -26,6 +27,8 @@ export interface ChannelContext {
   queues: Queues;
   content: Content;
   documents: DocumentStore;
+  /** Signs survey star links (email); see surveys/rating-links.ts. */
+  ratingLinks: RatingLinks;
   /** Store an inbound message once and ask for a drain; never answer inside a handler. */
   ingest(message: InboundMessageInput): Promise<IngestResult>;
 }

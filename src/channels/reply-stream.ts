@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { ChannelName } from '../messages/channel-name';
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import type { Db } from '../store/database';
+import { SURVEY_RATING_TEMPLATE } from '../surveys/survey-flow';
 import { contacts, conversations, messages } from '../store/schema';
 import type { OutboundEnvelope } from './channel-adapter';
 
@@ -19,13 +20,15 @@ export interface ReplyEvent {
   direction: 'in' | 'out';
   text: string;
   choices: { number: number; value: string; label: string }[];
+  /** A survey's rating question: a widget shows its options 1–5 as stars. */
+  stars?: boolean;
 }
 
 export const replyTopic = (prefix: string, channel: ChannelName, userId: string) => `${prefix}:${channel}:${userId}`;
 
 /** Called by an adapter's `send`: hands the reply to whichever web process holds the person's stream. */
 export async function publishReply(redis: Redis, prefix: string, channel: ChannelName, m: OutboundEnvelope): Promise<void> {
-  const event: ReplyEvent = { id: m.messageId, direction: 'out', text: m.text, choices: m.choices };
+  const event: ReplyEvent = { id: m.messageId, direction: 'out', text: m.text, choices: m.choices, ...(m.template === SURVEY_RATING_TEMPLATE ? { stars: true } : {}) };
   await redis.publish(replyTopic(prefix, channel, m.channelUserId), JSON.stringify(event));
 }
 
@@ -140,6 +143,7 @@ async function missedEvents(opts: StreamRepliesOptions): Promise<ReplyEvent[]> {
     .limit(opts.replayLimit ?? 500);
   return rows.reverse().map((m) => {
     const payload = m.direction === 'out' ? outboundPayloadSchema.safeParse(m.payload) : null;
-    return { id: m.id, direction: m.direction, text: m.text ?? '', choices: payload?.success ? payload.data.choices : [] };
+    const stars = payload?.success && payload.data.template === SURVEY_RATING_TEMPLATE;
+    return { id: m.id, direction: m.direction, text: m.text ?? '', choices: payload?.success ? payload.data.choices : [], ...(stars ? { stars } : {}) };
   });
 }

@@ -52,6 +52,10 @@ export const envSchema = z.object({
   ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   CLI_CHANNEL_ENABLED: booleanString.default(true).describe('the terminal channel used by `npm run chat`'),
   WASL_URL: z.url().default('http://127.0.0.1:3000').describe('where `npm run chat` finds the server'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Wasl as beneficiaries reach it, e.g. https://wasl.charity.org.sa (the star links in survey mails); unset = WASL_URL'),
 
   // WhatsApp gateway (channels/whatsapp, docs/channels/whatsapp.md)
   WHATSAPP_ENABLED: booleanString
@@ -169,6 +173,11 @@ export const envSchema = z.object({
   CONSOLE_TRUST_PROXY: booleanString
     .default(false)
     .describe('trust X-Forwarded-Proto/-For from a reverse proxy (Secure cookies behind TLS termination, client IP for login limits)'),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseTrustProxy(v, ctx))
+    .describe('which reverse proxies to believe about the client (X-Forwarded-For/-Proto): true, false, a hop count, or a comma list of addresses/CIDRs; unset = CONSOLE_TRUST_PROXY'),
   CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12).describe('a console session ends this long after login'),
   CONSOLE_PUBLIC_URL: z.url().optional().describe('the console as staff reach it, for links in staff notifications'),
   STAFF_NOTIFY_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional().describe('SMTP server for escalation e-mails to staff; unset = no e-mail'),
@@ -239,3 +248,28 @@ export const envSchema = z.object({
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Fastify's `trustProxy`: trust every proxy, none, the nearest N hops, or the listed addresses/CIDRs only. */
+export type TrustProxy = boolean | number | string[];
+
+const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+
+function parseTrustProxy(value: string | undefined, ctx: z.RefinementCtx): TrustProxy | undefined {
+  const v = value?.trim();
+  if (v === undefined || v === '') return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = parts.filter((p) => !ipOrCidr.safeParse(p).success);
+  if (bad.length || parts.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `"${bad.join(',') || v}" is not true, false, a hop count or a comma list of IP addresses/CIDRs (e.g. 10.0.0.1,192.168.0.0/16)` });
+    return z.NEVER;
+  }
+  return parts;
+}
+
+/** TRUST_PROXY, or the older console-only switch when it is unset. */
+export function effectiveTrustProxy(env: Pick<Env, 'TRUST_PROXY' | 'CONSOLE_TRUST_PROXY'>): TrustProxy {
+  return env.TRUST_PROXY ?? env.CONSOLE_TRUST_PROXY;
+}

@@ -88,13 +88,12 @@ export function isHttps(req: FastifyRequest, env: Pick<Env, 'CONSOLE_SECURE_COOK
   return env.CONSOLE_TRUST_PROXY && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https';
 }
 
-/** The client's address, for sign-in limits; the proxy's forwarded address only when the proxy is trusted. */
-export function clientIp(req: FastifyRequest, env: Pick<Env, 'CONSOLE_TRUST_PROXY'>): string {
-  if (env.CONSOLE_TRUST_PROXY) {
-    const fwd = String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim();
-    if (fwd) return fwd;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address, for sign-in limits. Fastify reads X-Forwarded-For only from the proxies TRUST_PROXY (or
+ * CONSOLE_TRUST_PROXY) names, so this is the forwarded address exactly when the proxy is trusted.
+ */
+export function clientIp(req: FastifyRequest, _env?: Pick<Env, 'CONSOLE_TRUST_PROXY'>): string {
+  return req.ip || (req.socket.remoteAddress ?? 'unknown');
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number, secure: boolean): void {

@@ -18,13 +18,17 @@ import type { RequestWithStaff } from '../reports/viewer';
 import { scheduleSurvey } from '../surveys/schedule-survey';
 import { ApiRegistry } from './api-route';
 import type { ConsoleDeps } from './console-deps';
+import { chartJsBody, CHART_SCRIPT_PATH } from './chart-asset';
 import { ConsoleError } from './console-errors';
 import { createLiveEvents } from './live-events';
 import { registerAuthRoutes } from './routes/auth-routes';
 import { registerBeneficiaryRoutes } from './routes/beneficiary-routes';
 import { registerConversationRoutes } from './routes/conversation-routes';
 import { registerLiveRoutes } from './routes/live-routes';
+import { registerFollowUpRoutes } from './routes/follow-up-routes';
 import { registerPageRoutes } from './routes/page-routes';
+import { registerReportPageRoutes } from './routes/report-page-routes';
+import { registerStaffAdminRoutes } from './routes/staff-admin-routes';
 import { registerRequestRoutes } from './routes/request-routes';
 import { registerPrivacyRoutes } from './routes/privacy-routes';
 import { registerStaffRoutes } from './routes/staff-routes';
@@ -34,6 +38,7 @@ export const publicConsoleDir = path.join(__dirname, '..', '..', 'public', 'cons
 const assets: Record<string, string> = {
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+  'reports.js': 'text/javascript; charset=utf-8',
 };
 
 /** No inline script or style anywhere: injected markup that slipped past escaping still could not run. */
@@ -107,6 +112,9 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     registerPrivacyRoutes(api, fullDeps);
     registerLiveRoutes(ctx, api, fullDeps, events);
     registerPageRoutes(ctx, fullDeps, throttle);
+    registerReportPageRoutes(ctx, fullDeps);
+    registerFollowUpRoutes(ctx, api, fullDeps);
+    registerStaffAdminRoutes(ctx, api, fullDeps);
     // Survey reports sit behind the same sign-in; the reports decide what each role may see.
     registerReportRoutes(ctx, { db: deps.db, timezone: deps.content.organisation.timezone }, async (req, reply) => {
       const auth = await authenticate(deps.db, req);
@@ -116,6 +124,10 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     const openApi = api.openApi({ title: 'Wasl staff console API', version: '1' });
     ctx.get('/api/openapi.json', async () => openApi);
 
+    // Versioned by its URL's `?v=` (chart-asset.ts), so it may be cached for a year.
+    ctx.get(CHART_SCRIPT_PATH, async (_req, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(chartJsBody()),
+    );
     ctx.get('/console/assets/:file', async (req, reply) => {
       const file = (req.params as { file: string }).file;
       const type = assets[file];

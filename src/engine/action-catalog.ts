@@ -91,6 +91,19 @@ export const actionCatalog = {
     outputs: ['dataRequestNumber'],
     args: [],
   },
+  'email.send-link-code': {
+    description:
+      'Mail a one-time code to `emailAddress`, to prove the beneficiary reads it before that address joins their record (beneficiaries/link-email.ts).',
+    outcomes: ['sent', 'invalid-address', 'same-contact', 'unavailable', 'too-many'],
+    outputs: ['emailAddress'],
+    args: [],
+  },
+  'email.confirm-link-code': {
+    description: 'Check `linkCode` against the code last mailed from this conversation; link the address to this beneficiary when it matches.',
+    outcomes: ['linked', 'wrong', 'expired', 'kept-apart'],
+    outputs: ['emailAddress', 'attemptsLeft'],
+    args: [],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 export type ActionName = keyof typeof actionCatalog;

@@ -89,6 +89,10 @@ function recordingActions() {
         return { outcome: call.frame.data[String(call.args.answerVar)] === 'agree' ? 'granted' : 'refused' };
       case 'privacy.open-request':
         return { outcome: 'recorded', outputs: { dataRequestNumber: 'DR-1' } };
+      case 'email.send-link-code':
+        return { outcome: 'sent', outputs: { emailAddress: String(call.frame.data.emailAddress ?? '') } };
+      case 'email.confirm-link-code':
+        return { outcome: 'linked' };
     }
   };
   return { calls, run };

@@ -4,6 +4,7 @@
  * transaction, and replies are template references rendered by the caller — so a turn is deterministic and
  * can be replayed after a crash with the same result.
  */
+import type { ChannelName } from '../messages/channel-name';
 import type { InboundMedia } from '../messages/inbound-message';
 import type { ReplyInput, TemplateParam } from '../messages/outbound-message';
 import type { Sealer } from '../identity/sealed-value';
@@ -28,7 +29,9 @@ export type TurnEffect =
   | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent' }
   | { kind: 'return-to-bot' }
   /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
-  | { kind: 'redact-input'; text: string };
+  | { kind: 'redact-input'; text: string }
+  /** An action wrote a message into another conversation's outbox; it is queued once the turn commits. */
+  | { kind: 'send'; messageId: number; channel: ChannelName };
 
 export interface ActionCall {
   name: ActionName;

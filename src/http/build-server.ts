@@ -4,10 +4,16 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { TrustProxy } from '../config/env-schema';
 
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, { ready: boolean; state: string }>;
+}
+
+/** Fastify's types take no hop count (proxy-addr does), so N hops becomes "trust the nearest N". */
+function toFastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_address, hop) => hop < t : t;
 }
 
 export function buildServer(opts: {
@@ -17,8 +23,18 @@ export function buildServer(opts: {
   readiness(): Promise<ReadinessReport>;
   /** Prometheus text exposition of the process's gauges. */
   metrics(): Promise<string>;
+  /**
+   * Behind a reverse proxy, `req.ip` and `req.protocol` come from X-Forwarded-For/-Proto only for the proxies
+   * trusted here; otherwise a client could pick the address every per-IP limit sees.
+   */
+  trustProxy?: TrustProxy;
 }): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    bodyLimit: 16 * 1024 * 1024,
+    disableRequestLogging: true,
+    trustProxy: toFastifyTrustProxy(opts.trustProxy ?? false),
+  });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err, url: req.url }, 'request failed');

@@ -28,6 +28,17 @@ export const inboundMessageSchema = z.object({
    */
   verifiedMobile: z.string().regex(/^\+\d{8,15}$/, 'E.164, e.g. +966501234567').optional(),
   receivedAt: z.coerce.date().default(() => new Date()),
+  /**
+   * The conversation this message answers, when the channel can tell (an email's In-Reply-To/References naming
+   * a mail we sent). Only a hint: `ingest` follows it only into a conversation of the same contact.
+   */
+  conversationHint: z.number().int().positive().optional(),
+  /**
+   * Set when the message is a click on a survey's star link or its comment form rather than typed words: it
+   * counts only while that survey's question is still open (surveys/survey-answer.ts), and is otherwise kept
+   * without an answer.
+   */
+  surveyLink: z.object({ surveyId: z.number().int().positive(), kind: z.enum(['rating', 'comment']) }).optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 export type InboundMessageInput = z.input<typeof inboundMessageSchema>;

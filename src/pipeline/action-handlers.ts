@@ -6,6 +6,7 @@ import type { ActionHandler } from '../engine/action-context';
 import type { ActionName } from '../engine/action-catalog';
 import type { TextUnderstanding } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
+import { confirmLinkCode, sendLinkCode } from '../beneficiaries/link-email';
 import { handoff } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
 import { recordConsent } from '../privacy/consent-actions';
@@ -14,6 +15,8 @@ import { optOutOfSurveys, recordSurveyAnswer } from '../surveys/survey-actions';
 import { registerVolunteer } from '../volunteers/volunteer-actions';
 
 export interface ActionHandlerDeps {
+  /** Whether mail can go out (SMTP_URL set): linking an email address mails it a code. */
+  emailEnabled?: boolean;
   faq: FaqResponder;
   understand(text: string): TextUnderstanding | null;
   faqThreshold: number;
@@ -31,6 +34,8 @@ export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName
     'survey.opt-out': optOutOfSurveys,
     'consents.record': recordConsent,
     'privacy.open-request': createDataRequest,
+    'email.send-link-code': sendLinkCode({ emailEnabled: deps.emailEnabled ?? false }),
+    'email.confirm-link-code': confirmLinkCode,
     'conversation.set-language': async (_ctx, call) => {
       const wanted = call.frame.data.language;
       return { outcome: 'done', language: wanted === 'en' ? 'en' : 'ar' };

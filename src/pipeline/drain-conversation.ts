@@ -21,7 +21,7 @@ import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
 import { conversations, messages } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
-import { prepareSurveyAnswer } from '../surveys/survey-answer';
+import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer';
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
@@ -66,6 +66,8 @@ export function createEngineDrain(svc: EngineServices) {
     mode: TurnMode,
   ): Promise<TurnResult & { failed: boolean }> {
     const now = svc.clock();
+    // A star-link click that no longer fits (already answered) is kept, but nothing is said about it.
+    if (!surveyLinkApplies(state, msg.payload)) return { state, replies: [], effects: [], failed: false };
     // A survey's rating question reads stars, "5/5" and words, and closes quietly after one re-ask (src/surveys).
     const prepared = prepareSurveyAnswer(state, msg.text ?? '');
     state = prepared.state;
@@ -118,6 +120,8 @@ export function createEngineDrain(svc: EngineServices) {
           } else if (effect.kind === 'return-to-bot') {
             mode = 'bot';
             Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null });
+          } else if (effect.kind === 'send') {
+            outbound.push({ id: effect.messageId, channel: effect.channel });
           } else {
             await tx.update(messages).set({ text: effect.text }).where(eq(messages.id, msg.id));
           }

@@ -71,7 +71,10 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
       .values({ beneficiaryId, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName, verifiedMobile: m.verifiedMobile })
       .returning();
   } else {
-    await tx.update(contacts).set({ lastSeenAt: sql`now()` }).where(eq(contacts.id, contact.id));
+    // Writing again is asking to be answered (pipeline/opt-out-policy.ts); SMS never gets here while opted out,
+    // since only its re-subscribe keyword lifts an SMS opt-out.
+    await tx.update(contacts).set({ lastSeenAt: sql`now()`, optedOut: false }).where(eq(contacts.id, contact.id));
+    if (contact.optedOut) contact = { ...contact, optedOut: false };
     if (m.verifiedMobile && contact.verifiedMobile !== m.verifiedMobile) {
       const { linkedTo } = await attachVerifiedMobile(tx, contact.id, m.verifiedMobile);
       if (linkedTo) contact = { ...contact, beneficiaryId: linkedTo };
@@ -83,6 +86,7 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
     .from(conversations)
     .where(and(eq(conversations.contactId, contact!.id), ne(conversations.status, 'resolved')))
     .for('update');
+  if (!conversation && m.conversationHint) conversation = await reopenAnswered(tx, contact!.id, m.conversationHint, m.receivedAt);
   if (!conversation) {
     [conversation] = await tx
       .insert(conversations)
@@ -100,7 +104,7 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
       providerMessageId: m.providerMessageId,
       author: 'beneficiary',
       text: m.text,
-      payload: { media: m.media },
+      payload: { media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) },
       status: 'received',
       receivedAt: m.receivedAt,
     })
@@ -110,6 +114,30 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
     .set({ lastInboundSeq: seq, updatedAt: sql`now()` })
     .where(eq(conversations.id, conversation!.id));
   return { messageId: stored!.id, conversationId: conversation!.id, duplicate: false };
+}
+
+/** How long after it was resolved a reply to a conversation still reopens it rather than starting a new one. */
+export const REOPEN_WITHIN_MS = 7 * 24 * 3_600_000;
+
+/**
+ * A reply to a recently resolved conversation of this same contact reopens it (the history stays one thread for
+ * the researcher), with the bot starting afresh; a hint into another contact's conversation, or an old one, is
+ * ignored. Only called when the contact has no open conversation: there is never more than one.
+ */
+async function reopenAnswered(tx: Tx, contactId: number, hint: number, at: Date): Promise<{ id: number; lastInboundSeq: number } | undefined> {
+  const [hinted] = await tx
+    .select({ id: conversations.id, state: conversations.state, resolvedAt: conversations.resolvedAt })
+    .from(conversations)
+    .where(and(eq(conversations.id, hint), eq(conversations.contactId, contactId), eq(conversations.status, 'resolved')))
+    .for('update');
+  if (!hinted || !hinted.resolvedAt || at.getTime() - hinted.resolvedAt.getTime() > REOPEN_WITHIN_MS) return undefined;
+  const language = (hinted.state as { language?: unknown } | null)?.language;
+  const [reopened] = await tx
+    .update(conversations)
+    .set({ status: 'bot', resolvedAt: null, state: language === 'ar' || language === 'en' ? { language } : {}, updatedAt: sql`now()` })
+    .where(eq(conversations.id, hinted.id))
+    .returning({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq });
+  return reopened;
 }
 
 function pgCode(err: unknown): string | undefined {

@@ -9,6 +9,7 @@ import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-a
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
+import { mayReachOptedOut, OPTED_OUT_REASON } from './opt-out-policy';
 
 export interface SendDeps {
   db: Db;
@@ -16,12 +17,15 @@ export interface SendDeps {
   adapter: ChannelAdapter;
 }
 
-/** `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it. */
-export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier';
+/**
+ * `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it.
+ * `skipped`: the contact opted out (pipeline/opt-out-policy.ts); the row says so.
+ */
+export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier' | 'skipped';
 
 export async function sendOutbound(deps: SendDeps, messageId: number): Promise<SendOutcome> {
   const [row] = await deps.db
-    .select({ message: messages, channelUserId: contacts.channelUserId })
+    .select({ message: messages, channelUserId: contacts.channelUserId, optedOut: contacts.optedOut })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
@@ -38,6 +42,15 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     .limit(1);
   if (earlier.length) return 'wait-for-earlier';
   const payload = outboundPayloadSchema.parse(row.message.payload);
+  // Checked at send time, not when written: an opt-out that arrives while a reply waits in the queue still counts.
+  if (row.optedOut && !mayReachOptedOut(payload.template)) {
+    await deps.db
+      .update(messages)
+      .set({ status: 'skipped', error: OPTED_OUT_REASON })
+      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')));
+    deps.log.info({ messageId, channel: row.message.channel }, 'outbound message skipped: the contact opted out');
+    return 'skipped';
+  }
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -46,6 +59,7 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       text: row.message.text ?? '',
       choices: payload.choices,
       language: payload.language,
+      ...(payload.template ? { template: payload.template } : {}),
     });
     await deps.db
       .update(messages)

@@ -98,7 +98,8 @@ export const conversations = pgTable(
   ],
 );
 
-export const messageStatuses = ['received', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
+/** `skipped`: an outbound message deliberately not sent (the contact opted out); `error` says why. */
+export const messageStatuses = ['received', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
 
 export const messages = pgTable(
   'messages',
@@ -129,6 +130,8 @@ export const messages = pgTable(
     index('messages_conversation_idx').on(t.conversationId, t.id),
     index('messages_pending_inbound_idx').on(t.conversationId, t.seq).where(sql`${t.direction} = 'in' and ${t.status} = 'received'`),
     index('messages_queued_outbound_idx').on(t.createdAt).where(sql`${t.direction} = 'out' and ${t.status} = 'queued'`),
+    // Delivery reports (SMS DLRs, WhatsApp acks, email DSNs) find their message by the provider's id, not a scan.
+    index('messages_outbound_provider_idx').on(t.channel, t.providerMessageId).where(sql`${t.direction} = 'out'`),
   ],
 );
 
@@ -312,6 +315,8 @@ export const apiTokens = pgTable(
     staffId: ref('staff_id').notNull().references(() => staff.id),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** The token's first characters, so staff can tell tokens apart in a list (never enough to use one). */
+    tokenPrefix: text('token_prefix'),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -409,6 +414,29 @@ export const emailThreads = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('email_threads_conversation_idx').on(t.conversationId, t.createdAt)],
+);
+
+/**
+ * Proof that a beneficiary reads an email address before that address's contact joins their record
+ * (beneficiaries/link-email.ts): a one-time code mailed to the address, typed back in the conversation that
+ * asked for it. Only the code's hash is kept; a row is used once, expires, and allows a few wrong tries.
+ */
+export const emailLinkCodes = pgTable(
+  'email_link_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    /** The contact (on another channel) the beneficiary asked from; the code counts only there. */
+    contactId: ref('contact_id').notNull().references(() => contacts.id),
+    /** Lower-cased address the code was mailed to. */
+    address: text('address').notNull(),
+    codeHash: text('code_hash').notNull(),
+    wrongAttempts: integer('wrong_attempts').notNull().default(0),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('email_link_codes_contact_idx').on(t.contactId, t.createdAt)],
 );
 
 /** IMAP sync position per mailbox: a changed UIDVALIDITY means the UIDs we remember mean nothing any more. */

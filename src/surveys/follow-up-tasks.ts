@@ -20,6 +20,10 @@ export interface FollowUpTask {
   requestType: string | null;
   status: 'open' | 'done';
   createdAt: Date;
+  /** Set when a supervisor closed the task. */
+  note: string | null;
+  closedAt: Date | null;
+  closedByStaffId: number | null;
 }
 
 export class FollowUpAccessError extends Error {
@@ -46,6 +50,9 @@ export async function listFollowUpTasks(db: Db, viewer: StaffViewer, opts: { sta
       requestType: requests.type,
       status: followUpTasks.status,
       createdAt: followUpTasks.createdAt,
+      note: followUpTasks.note,
+      closedAt: followUpTasks.closedAt,
+      closedByStaffId: followUpTasks.closedByStaffId,
     })
     .from(followUpTasks)
     .innerJoin(surveys, eq(surveys.id, followUpTasks.surveyId))

@@ -31,6 +31,17 @@ export const engineTemplateKeys = {
   'email.hotline-label': [],
   'email.website-label': [],
   'email.automated-notice': [],
+  /** The page a survey's star link opens (surveys/rating-link-routes.ts). */
+  'survey.link-title': [],
+  'survey.link-thanks': ['stars'],
+  'survey.link-already': [],
+  'survey.link-expired': [],
+  'survey.link-invalid': [],
+  'survey.link-comment-label': [],
+  'survey.link-comment-send': [],
+  'survey.link-comment-thanks': [],
+  /** Under the star links of a survey mail (channels/email/email-layout.ts). */
+  'email.stars-hint': [],
   /** Free text the bot could not place: one clarifying question, then a researcher. */
   'clarify.ask': [],
   'clarify.ask-open': [],
@@ -80,6 +91,8 @@ export const engineTemplateKeys = {
   'status.cancelled': [],
   /** One line of "my requests". */
   'status.list-line': ['referenceNumber', 'statusLabel', 'statusDate'],
+  /** The one-time code mailed to prove an email address (beneficiaries/link-email.ts). */
+  'link-email.code-mail': ['code', 'minutes'],
   /** SMS opt-out confirmation and re-subscribe answer (channels/sms/subscription.ts). */
   'sms.opted-out': [],
   'sms.opted-in': [],

@@ -15,7 +15,7 @@ export const emailChannel: ChannelModule = {
   enabled: (env) => env.SMTP_URL !== undefined,
   async create(ctx) {
     const config = emailConfigFromEnv(ctx.env);
-    const adapter = createEmailAdapter(config, { db: ctx.db, organisation: ctx.content.organisation, chrome: emailChromeFrom(ctx.content.templates) });
+    const adapter = createEmailAdapter(config, { db: ctx.db, organisation: ctx.content.organisation, chrome: emailChromeFrom(ctx.content.templates), ratingLinks: ctx.ratingLinks });
     let poller: EmailPoller | undefined;
     if (config.imap && ctx.roles.includes('web')) {
       poller = createEmailPoller({

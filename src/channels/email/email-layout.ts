@@ -19,6 +19,14 @@ export interface EmailChrome {
   hotline: string;
   website: string;
   auto: string;
+  stars: string;
+}
+
+/** One star link of a survey mail: the score, its signed URL and the option's label. */
+export interface StarLink {
+  score: number;
+  url: string;
+  label: string;
 }
 
 /** Reads the layout's words from the templates, so an organisation words them like everything else. */
@@ -32,6 +40,7 @@ export function emailChromeFrom(templates: Pick<TemplateCatalog, 'render'>): (la
         hotline: templates.render('email.hotline-label', lang, {}, 'email'),
         website: templates.render('email.website-label', lang, {}, 'email'),
         auto: templates.render('email.automated-notice', lang, {}, 'email'),
+        stars: templates.render('email.stars-hint', lang, {}, 'email'),
       };
       cache.set(lang, words);
     }
@@ -51,7 +60,16 @@ const paragraphs = (text: string): string =>
     .map((p) => `<p style="margin:0 0 12px">${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
     .join('\n');
 
-export function renderEmailBody(message: Pick<OutboundEnvelope, 'text' | 'choices' | 'language'>, organisation: Organisation, chrome: (lang: Language) => EmailChrome): EmailBody {
+/**
+ * `starLinks` (a survey's rating question) turns the options 1–5 into buttons in the HTML part; the plain-text
+ * part keeps the numbered list, and a reply with the number still works.
+ */
+export function renderEmailBody(
+  message: Pick<OutboundEnvelope, 'text' | 'choices' | 'language'>,
+  organisation: Organisation,
+  chrome: (lang: Language) => EmailChrome,
+  starLinks: readonly StarLink[] = [],
+): EmailBody {
   const lang = message.language;
   const words = chrome(lang);
   const orgName = organisation.name[lang];
@@ -68,14 +86,24 @@ export function renderEmailBody(message: Pick<OutboundEnvelope, 'text' | 'choice
     ...footer,
   ].join('\n');
 
-  const choicesHtml = message.choices.length
-    ? `<table role="presentation" dir="${dir}" style="border-collapse:collapse;margin:4px 0 12px">\n${message.choices
+  const starred = new Set(starLinks.map((l) => l.score));
+  const listed = message.choices.filter((c) => !starred.has(c.number));
+  const starsHtml = starLinks.length
+    ? `<table role="presentation" dir="${dir}" style="border-collapse:separate;border-spacing:0 6px;margin:4px 0 8px">\n${starLinks
+        .map(
+          (l) =>
+            `<tr><td><a href="${escapeHtml(l.url)}" class="wasl-star" data-score="${l.score}" style="display:inline-block;min-width:220px;padding:8px 14px;border:1px solid #1f6f50;border-radius:6px;color:#1f6f50;text-decoration:none;font-weight:bold">${escapeHtml(l.label)}</a></td></tr>`,
+        )
+        .join('\n')}\n</table>\n<p style="margin:0 0 12px;color:#555;font-size:13px">${escapeHtml(words.stars)}</p>`
+    : '';
+  const choicesHtml = starsHtml + (listed.length
+    ? `<table role="presentation" dir="${dir}" style="border-collapse:collapse;margin:4px 0 12px">\n${listed
         .map(
           (c) =>
             `<tr><td style="padding:4px 0 4px 8px;font-weight:bold;vertical-align:top">${c.number}.</td><td style="padding:4px 8px">${escapeHtml(c.label)}</td></tr>`,
         )
         .join('\n')}\n</table>\n<p style="margin:0 0 12px;color:#555;font-size:13px">${escapeHtml(words.choose)}</p>`
-    : '';
+    : '');
 
   const html = `<!DOCTYPE html>
 <html lang="${lang}" dir="${dir}">

@@ -8,7 +8,11 @@ import type { Organisation } from '../../config/organisation-schema';
 import type { Db } from '../../store/database';
 import { ChannelDeliveryError, type ChannelAdapter, type OutboundEnvelope } from '../channel-adapter';
 import type { EmailConfig } from './email-config';
-import { renderEmailBody, type EmailChrome } from './email-layout';
+import { and, desc, eq } from 'drizzle-orm';
+import { surveys } from '../../store/schema';
+import type { RatingLinks } from '../../surveys/rating-links';
+import { SURVEY_RATING_TEMPLATE } from '../../surveys/survey-flow';
+import { renderEmailBody, type EmailChrome, type StarLink } from './email-layout';
 import { recordOutboundMail, threadHeadersFor } from './email-threads-repo';
 import { outboundMessageId } from './message-ids';
 
@@ -17,6 +21,8 @@ export interface EmailSenderDeps {
   organisation: Organisation;
   /** The layout's own words, from the templates. */
   chrome: (lang: 'ar' | 'en') => EmailChrome;
+  /** Signs the star links of a survey's rating question; without it the question is the numbered list only. */
+  ratingLinks?: RatingLinks;
   /** Tests may pass their own transport; by default one is made from SMTP_URL. */
   transporter?: Transporter;
 }
@@ -43,6 +49,22 @@ function deliveryError(err: unknown): ChannelDeliveryError {
   );
 }
 
+/** The rating question of a survey gets one signed link per score, valid until the survey expires. */
+async function starLinksFor(deps: EmailSenderDeps, message: OutboundEnvelope): Promise<StarLink[]> {
+  if (!deps.ratingLinks || message.template !== SURVEY_RATING_TEMPLATE) return [];
+  const [survey] = await deps.db
+    .select({ id: surveys.id, expiresAt: surveys.expiresAt })
+    .from(surveys)
+    .where(and(eq(surveys.promptConversationId, message.conversationId), eq(surveys.status, 'sent')))
+    .orderBy(desc(surveys.sentAt))
+    .limit(1);
+  if (!survey?.expiresAt) return [];
+  const links = deps.ratingLinks;
+  return message.choices
+    .filter((c) => c.number <= 5 && c.value === String(c.number))
+    .map((c) => ({ score: c.number, label: c.label, url: links.url(survey.id, c.number, survey.expiresAt!) }));
+}
+
 export function createEmailAdapter(config: EmailConfig, deps: EmailSenderDeps): ChannelAdapter & { close(): void } {
   const transporter = deps.transporter ?? nodemailer.createTransport(config.smtpUrl);
   return {
@@ -54,7 +76,7 @@ export function createEmailAdapter(config: EmailConfig, deps: EmailSenderDeps): 
       const thread = await threadHeadersFor(deps.db, message.conversationId);
       const messageId = outboundMessageId(message.conversationId, message.messageId, config.messageIdDomain);
       const subject = replySubject(thread.subject, deps.organisation, message.language);
-      const body = renderEmailBody(message, deps.organisation, deps.chrome);
+      const body = renderEmailBody(message, deps.organisation, deps.chrome, await starLinksFor(deps, message));
       try {
         await transporter.sendMail({
           from: config.from.name ? { name: config.from.name, address: config.from.address } : config.from.address,

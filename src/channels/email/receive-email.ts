@@ -52,6 +52,8 @@ export async function receiveEmail(deps: ReceiveEmailDeps, raw: Buffer, at: Mail
   if (mail.truncated) deps.log.info({ providerMessageId }, 'email text cut to the inbound limit');
 
   await recordInboundMail(deps.db, { messageId: providerMessageId, subject: mail.subject, references: mail.references });
+  // The conversation of the mail of ours it answers; `ingest` follows it only into this sender's own conversations.
+  const threaded = await findThreadConversation(deps.db, { references: mail.references, inReplyTo: mail.inReplyTo }, { oursOnly: true });
   const result = await deps.ingest({
     channel: 'email',
     channelUserId: mail.fromAddress,
@@ -59,11 +61,11 @@ export async function receiveEmail(deps: ReceiveEmailDeps, raw: Buffer, at: Mail
     text: mail.text,
     media,
     ...(mail.fromName ? { displayName: mail.fromName } : {}),
+    ...(threaded !== null ? { conversationHint: threaded } : {}),
   });
   await attachConversation(deps.db, providerMessageId, result.conversationId);
-  // The sender's open conversation is the one `ingest` chose; a reply threaded onto another conversation (a
-  // forwarded mail, a family member answering) is still that sender's own contact, which is worth knowing.
-  const threaded = await findThreadConversation(deps.db, { references: mail.references, inReplyTo: mail.inReplyTo });
+  // A reply threaded onto a conversation `ingest` did not follow (a forwarded mail, a family member answering
+  // from their own address, or the sender already in a newer conversation) stays with the sender's own contact.
   if (threaded !== null && threaded !== result.conversationId) {
     deps.log.info({ providerMessageId, threaded, conversationId: result.conversationId }, 'email reply threads onto another conversation');
   }

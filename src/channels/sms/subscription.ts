@@ -2,7 +2,8 @@
  * Opt-out, as Saudi A2P rules and common decency require: "إيقاف" / "STOP" stops every SMS to the number,
  * recorded on the contact (`contacts.opted_out`) with one confirmation; afterwards nothing is sent except the
  * answer to an explicit re-subscribe ("اشتراك" / "START"). While opted out, messages are kept for staff but
- * never reach the engine, so the bot cannot answer them. The adapter refuses queued replies as a second guard.
+ * never reach the engine, so the bot cannot answer them. The shared send path (pipeline/opt-out-policy.ts) skips
+ * any reply queued for the number meanwhile, except the opt-out confirmation.
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -31,8 +32,6 @@ export function subscriptionKeyword(text: string): SubscriptionKeyword | null {
   return index.get(normalizeForMatch(text)) ?? null;
 }
 
-/** Templates sent even to an opted-out number (the confirmation itself). */
-export const optOutNoticeTemplates: readonly string[] = ['sms.opted-out'];
 
 export interface SubscriptionDeps {
   db: Db;

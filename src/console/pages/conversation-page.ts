@@ -5,7 +5,7 @@ import { html, type SafeHtml } from '../html';
 import type { UiKey } from '../ui-text';
 import { layout, statusLabel, t, type PageContext } from './layout';
 
-const ticks: Record<string, string> = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
+const ticks: Record<string, string> = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', skipped: '⊘' };
 
 export function historyList(ctx: PageContext, d: ConversationDetail): SafeHtml {
   return html`<ol class="history">${d.history.map((m) => {

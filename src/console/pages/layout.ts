@@ -1,5 +1,5 @@
 /** The page shell every console page shares: RTL Arabic first, a language toggle, navigation, the CSRF meta tag. */
-import type { StaffPrincipal } from '../../staff/staff-roles';
+import { hasRole, type StaffPrincipal } from '../../staff/staff-roles';
 import { html, type SafeHtml } from '../html';
 import { uiText, type UiKey, type UiLanguage } from '../ui-text';
 
@@ -13,7 +13,7 @@ export interface PageContext {
 
 export const t = (ctx: Pick<PageContext, 'lang'>, key: UiKey) => uiText[ctx.lang][key];
 
-export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { pageId?: string } = {}): string {
+export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { pageId?: string; scripts?: string[] } = {}): string {
   const other = ctx.lang === 'ar' ? 'en' : 'ar';
   const sep = ctx.path.includes('?') ? '&' : '?';
   return html`<!doctype html>
@@ -26,7 +26,8 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
 <title>${title} · ${t(ctx, 'title')}</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 <script src="/console/assets/console.js" defer></script>
-</head>
+${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
+`)}</head>
 <body data-page="${opts.pageId ?? ''}">
 <header class="top">
   <a class="brand" href="/console">وصل <span id="badge" class="badge" hidden>0</span></a>
@@ -36,6 +37,9 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, opts: { 
       <a href="/console/requests">${t(ctx, 'requests')}</a>
       <a href="/console/search">${t(ctx, 'search')}</a>
       <a href="/console/whatsapp">${t(ctx, 'whatsapp')}</a>
+      <a href="/console/reports">${t(ctx, 'reports')}</a>
+      ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/follow-ups">${t(ctx, 'followUps')}</a>` : ''}
+      ${hasRole(ctx.me.role, 'admin') ? html`<a href="/console/staff">${t(ctx, 'staffAdmin')}</a>` : ''}
     </nav>`
     : ''}
   <div class="who">

@@ -33,7 +33,7 @@ const LOGIN_CSRF_COOKIE = 'wasl_login_csrf';
 /** Canned replies offered in the reply box: templates (both languages) the organisation edits like any other. */
 export const cannedReplyKeys = ['canned.greeting', 'canned.ask-documents', 'canned.follow-up', 'canned.closing'] as const;
 
-function uiLanguage(req: FastifyRequest, reply: FastifyReply, secure: boolean): UiLanguage {
+export function uiLanguage(req: FastifyRequest, reply: FastifyReply, secure: boolean): UiLanguage {
   const asked = (req.query as { lang?: string } | undefined)?.lang;
   if (asked && (uiLanguages as readonly string[]).includes(asked)) {
     reply.header('set-cookie', serializeCookie(LANG_COOKIE, asked, { secure, maxAgeSeconds: 365 * 86400, sameSite: 'Lax' }));
