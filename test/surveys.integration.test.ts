@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Job } from 'bullmq';
 import { surveyJobId } from '../src/queue/queues';
-import { beneficiaries, conversations, followUpTasks, messages, requestStatusHistory, requests, surveys } from '../src/store/schema';
+import { beneficiaries, consents, conversations, followUpTasks, messages, requestStatusHistory, requests, surveys } from '../src/store/schema';
 import { scheduleSurvey } from '../src/surveys/schedule-survey';
 import { sweepSurveyTriggers } from '../src/surveys/survey-sweeper';
 import { listFollowUpTasks } from '../src/surveys/follow-up-tasks';
@@ -239,6 +239,10 @@ describe('satisfaction surveys (PostgreSQL, Redis)', () => {
     const [person] = await wasl.database.db.select().from(beneficiaries).where(eq(beneficiaries.id, a.beneficiaryId));
     expect(person!.surveyOptOut).toBe(true);
     expect((await surveyOf('request', a.requestId))[0]).toMatchObject({ status: 'skipped', skipReason: 'opted-out' });
+    // The withdrawal is kept as consent evidence too, with the words of the option chosen (docs/privacy.md).
+    const surveyConsents = (await wasl.database.db.select().from(consents).where(eq(consents.beneficiaryId, a.beneficiaryId))).filter((c) => c.purpose === 'surveys');
+    expect(surveyConsents).toEqual([expect.objectContaining({ answer: 'withdrawn', template: 'survey.option-opt-out', language: 'ar' })]);
+    expect(surveyConsents[0]!.text).toContain('لا أرغب في الاستبيانات');
 
     now = riyadh('2026-11-28T10:00');
     const b = await servedRequest(chat);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import pino, { type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { createBusinessCalendar } from '../calendar/business-calendar';
 import type { ChannelAdapter } from '../channels/channel-adapter';
 import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
@@ -18,6 +18,9 @@ import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
 import { buildServer } from '../http/build-server';
 import { metrics, readiness, type ProbeDeps } from '../observability/probes';
+import { createEventCounters } from '../observability/event-counters';
+import { createLogger } from '../observability/logger';
+import { startRetentionRole } from '../privacy/retention';
 import { registerConsole } from '../console/console-plugin';
 import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
@@ -48,6 +51,10 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
+  /** The nightly retention job (engine role); false: not scheduled (tools). */
+  retention?: false;
+  /** Where the default logger writes (tests capture it); lines are masked either way. */
+  logDestination?: DestinationStream;
   /** How often the surveys role looks for served requests without a survey; false: never (tests). */
   surveySweepEveryMs?: number | false;
 }
@@ -74,7 +81,7 @@ const THRESHOLDS = { intent: 0.55, faq: 0.6 };
 export async function startWasl(opts: StartOptions): Promise<Wasl> {
   const { env } = opts;
   const root = opts.root ?? process.cwd();
-  const log = opts.log ?? pino({ level: env.LOG_LEVEL, redact: { paths: ['*.nationalId', '*.text', 'req.body'], censor: '[redacted]' } });
+  const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
   const dataDir = path.resolve(root, env.DATA_DIR);
   const roles = env.ROLES;
   const closers: (() => Promise<unknown>)[] = [];
@@ -105,6 +112,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const connection = { url: env.REDIS_URL, maxRetriesPerRequest: null } as const;
     const queues = createQueues(connection, env.QUEUE_PREFIX);
     closers.push(() => queues.close());
+    const counters = createEventCounters(redis, env.QUEUE_PREFIX, log);
 
     const renderer = createReplyRenderer(content.templates, content.organisation);
     const calendar = createBusinessCalendar(content.organisation);
@@ -138,7 +146,11 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       queues,
       content,
       documents,
-      ingest: (message) => ingest({ db: database.db, queues, log }, message),
+      ingest: async (message) => {
+        const result = await ingest({ db: database.db, queues, log }, message);
+        if (!result.duplicate) counters.messageIn(message.channel);
+        return result;
+      },
     };
     const runtimes = new Map<string, ChannelRuntime>();
     for (const module of opts.channelModules ?? channelModules) {
@@ -169,13 +181,32 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
       if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
     }
+    for (const worker of workers) {
+      worker.on('completed', (job, result) => {
+        const queue = worker.name === 'engine' ? 'engine' : worker.name.startsWith('outbound-') ? 'outbound' : null;
+        if (queue && job.finishedOn) counters.jobSeconds(queue, Math.max(0, job.finishedOn - job.timestamp) / 1000);
+        if (result === 'sent') counters.messageOut(worker.name.replace(/^outbound-/, ''));
+      });
+    }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));
+    if (roles.includes('engine') && opts.retention !== false) {
+      const retention = await startRetentionRole({
+        connection,
+        prefix: env.QUEUE_PREFIX,
+        db: database.db,
+        documents,
+        organisation: content.organisation,
+        log,
+        clock: opts.clock ?? (() => new Date()),
+      });
+      closers.push(() => retention.close());
+    }
 
     let server: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.includes('web')) {
-      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound)] };
+      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound)], counters };
       server = buildServer({
         log,
         health: async () => {

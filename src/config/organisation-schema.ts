@@ -75,6 +75,24 @@ export const organisationSchema = z.strictObject({
       busyRetryMinutes: z.number().int().min(1).default(15),
     })
     .prefault({}),
+  /**
+   * How long each kind of personal data is kept (days), enforced by the retention job (privacy/retention.ts):
+   * past its period a record is anonymised or deleted. Defaults are a starting point for the board to decide.
+   */
+  retention: z
+    .strictObject({
+      /** Message text and attachments, counted from the message. */
+      messagesDays: z.number().int().min(1).default(730),
+      /** Documents of a decided (served, rejected, cancelled) request, counted from the decision. */
+      documentsDays: z.number().int().min(1).default(365),
+      /** Free-text survey comments, counted from the answer. */
+      surveyCommentsDays: z.number().int().min(1).default(365),
+      /** Answers and sealed national ID of a decided request, counted from the decision; type, status and dates stay. */
+      closedRequestsDays: z.number().int().min(1).default(1825),
+      /** When the job runs (cron, in the organisation's time zone). */
+      schedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron pattern, e.g. "30 2 * * *"').default('30 2 * * *'),
+    })
+    .prefault({}),
   /** When free text is answered, clarified once, or handed to a person; every key has a default. */
   handoff: handoffPolicySchema.strict().prefault({}),
   requestTypes: z

@@ -30,6 +30,7 @@ import { registerPageRoutes } from './routes/page-routes';
 import { registerReportPageRoutes } from './routes/report-page-routes';
 import { registerStaffAdminRoutes } from './routes/staff-admin-routes';
 import { registerRequestRoutes } from './routes/request-routes';
+import { registerPrivacyRoutes } from './routes/privacy-routes';
 import { registerStaffRoutes } from './routes/staff-routes';
 
 export const publicConsoleDir = path.join(__dirname, '..', '..', 'public', 'console');
@@ -108,6 +109,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     registerRequestRoutes(api, fullDeps, events);
     registerBeneficiaryRoutes(api, fullDeps, ops);
     registerStaffRoutes(api, fullDeps);
+    registerPrivacyRoutes(api, fullDeps);
     registerLiveRoutes(ctx, api, fullDeps, events);
     registerPageRoutes(ctx, fullDeps, throttle);
     registerReportPageRoutes(ctx, fullDeps);

@@ -3,7 +3,7 @@
  * redelivered upload costs nothing and a key never reveals the file name.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile, readFile, access } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, access, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -12,6 +12,8 @@ export const acceptedDocumentTypes = ['image/jpeg', 'image/png', 'image/webp', '
 export interface DocumentStore {
   save(bytes: Buffer): Promise<string>;
   read(storageKey: string): Promise<Buffer>;
+  /** Deletes the file (retention, erasure); a file already gone is not an error. */
+  remove(storageKey: string): Promise<void>;
 }
 
 export function createDocumentStore(dataDir: string): DocumentStore {
@@ -33,5 +35,6 @@ export function createDocumentStore(dataDir: string): DocumentStore {
       return key;
     },
     read: (key) => readFile(where(key)),
+    remove: (key) => rm(where(key), { force: true }),
   };
 }

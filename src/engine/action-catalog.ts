@@ -77,6 +77,20 @@ export const actionCatalog = {
     outputs: [],
     args: [],
   },
+  'consents.record': {
+    description:
+      'Record the answer to a consent question for each of `purposes` (comma-separated: application-processing, committee-review, surveys) with the exact text of `template`; the answer is `answerVar` equal to `grantedWhen` (default agree), or the fixed `answer`.',
+    outcomes: ['granted', 'refused', 'withdrawn'],
+    outputs: [],
+    args: ['purposes', 'template', 'answerVar', 'grantedWhen', 'answer'],
+  },
+  'privacy.open-request': {
+    description:
+      'Open a data-subject request (`dataRequestKind`: copy or deletion) as a task for staff, audited; `already-open` when one of that kind is still open.',
+    outcomes: ['recorded', 'already-open'],
+    outputs: ['dataRequestNumber'],
+    args: [],
+  },
   'email.send-link-code': {
     description:
       'Mail a one-time code to `emailAddress`, to prove the beneficiary reads it before that address joins their record (beneficiaries/link-email.ts).',

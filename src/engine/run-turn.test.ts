@@ -85,6 +85,10 @@ function recordingActions() {
         return { outcome: 'recorded' };
       case 'survey.opt-out':
         return { outcome: 'done' };
+      case 'consents.record':
+        return { outcome: call.frame.data[String(call.args.answerVar)] === 'agree' ? 'granted' : 'refused' };
+      case 'privacy.open-request':
+        return { outcome: 'recorded', outputs: { dataRequestNumber: 'DR-1' } };
       case 'email.send-link-code':
         return { outcome: 'sent', outputs: { emailAddress: String(call.frame.data.emailAddress ?? '') } };
       case 'email.confirm-link-code':
@@ -282,7 +286,7 @@ describe('the review', () => {
     await toReview(c);
     expect((await c.send('نعم')).keys).toEqual(['intake.attestation']);
     const out = await c.send('أقر');
-    expect(c.actions.calls.map((a) => a.name)).toEqual(['requests.create']);
+    expect(c.actions.calls.map((a) => a.name)).toEqual(['consents.record', 'requests.create']);
     expect(out.keys.slice(0, 2)).toEqual(['intake.submitted', 'intake.committee']);
     expect(out.texts.join('\n')).toContain('REQ-10482');
   });

@@ -48,6 +48,9 @@ export function buildServer(opts: {
       return reply.code(503).send({ status: 'unavailable', reason: (err as Error).message });
     }
   });
+  // Liveness: the process answers HTTP. No dependency is checked, so a database outage does not get every
+  // web process restarted by its supervisor (that is what /readyz is for).
+  app.get('/healthz', async () => ({ status: 'ok' }));
   // Liveness says the process answers; readiness says it can do its job — a load balancer stops sending
   // traffic to a web process whose database is gone, and operators see a WhatsApp session that dropped.
   app.get('/readyz', async (_req, reply) => {

@@ -16,6 +16,8 @@ export const intentNames = [
   'eligibility',
   'aid_types',
   'greeting',
+  /** A copy, correction or deletion of one's data (PDPL); added after the eval README's 15 labels. */
+  'data_request',
   'urgent_human',
   'unclear',
 ] as const;

@@ -22,13 +22,14 @@ export const flowForIntent = {
   volunteer: 'volunteer',
   update_data: 'update-data',
   complaint: 'complaint',
+  data_request: 'data-request',
 } as const satisfies Partial<Record<IntentName, string>>;
 export type FlowIntent = keyof typeof flowForIntent;
 
 /** Intents worth offering in a clarifying question (never "unclear", a greeting or a crisis). */
 const OFFERABLE: ReadonlySet<IntentName> = new Set<IntentName>([
   'apply_support', 'required_documents', 'request_status', 'processing_time', 'talk_to_human', 'complaint',
-  'rate_service', 'volunteer', 'contact_info', 'update_data', 'eligibility', 'aid_types',
+  'rate_service', 'volunteer', 'contact_info', 'update_data', 'eligibility', 'aid_types', 'data_request',
 ]);
 
 /** What the engine should do with a message. `countsAsMiss` marks the answers that feed "second miss → human". */

@@ -7,13 +7,18 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChannelRuntime } from '../channels/channel-module';
 import type { ReadinessReport } from '../http/build-server';
+import { sql } from 'drizzle-orm';
 import { pingDatabase, type Db } from '../store/database';
+import { conversations, surveys } from '../store/schema';
+import type { EventCounters } from './event-counters';
 
 export interface ProbeDeps {
   db: Db;
   redis: Redis;
   channels: ReadonlyMap<string, ChannelRuntime>;
   queues: readonly Queue[];
+  /** Messages in/out per channel and job latency, shared by every process through Redis. */
+  counters?: EventCounters;
 }
 
 async function check(probe: () => Promise<unknown>): Promise<{ ready: boolean; state: string }> {
@@ -50,5 +55,51 @@ export async function metrics(deps: ProbeDeps): Promise<string> {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}) as Record<string, number>);
     for (const [state, n] of Object.entries(counts)) lines.push(`wasl_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
   }
+  lines.push(...(await activityLines(deps)));
   return `${lines.join('\n')}\n`;
+}
+
+const label = (v: string) => v.replace(/["\\\n]/g, ' ');
+
+/** Messages, latency, handoffs and survey answers; a failing source is left out rather than failing the scrape. */
+async function activityLines(deps: ProbeDeps): Promise<string[]> {
+  const lines: string[] = [];
+  const snapshot = await deps.counters?.snapshot().catch(() => undefined);
+  if (snapshot) {
+    lines.push('# HELP wasl_messages_total Messages received from and sent to beneficiaries, per channel.', '# TYPE wasl_messages_total counter');
+    for (const m of snapshot.messages) lines.push(`wasl_messages_total{channel="${label(m.channel)}",direction="${m.direction}"} ${m.count}`);
+    lines.push('# HELP wasl_job_duration_seconds From a job being queued to done: engine drains (receipt to replies written) and outbound sends.');
+    lines.push('# TYPE wasl_job_duration_seconds histogram');
+    for (const h of snapshot.latency) {
+      for (const b of h.buckets) lines.push(`wasl_job_duration_seconds_bucket{queue="${label(h.queue)}",le="${b.le}"} ${b.count}`);
+      lines.push(`wasl_job_duration_seconds_sum{queue="${label(h.queue)}"} ${h.sum}`, `wasl_job_duration_seconds_count{queue="${label(h.queue)}"} ${h.count}`);
+    }
+  }
+  const byStatus = await deps.db
+    .select({ status: conversations.status, n: sql<number>`count(*)::int` })
+    .from(conversations)
+    .groupBy(conversations.status)
+    .catch(() => null);
+  const handedOff = await deps.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(conversations)
+    .where(sql`${conversations.handedOffAt} is not null`)
+    .catch(() => null);
+  if (byStatus && handedOff) {
+    lines.push('# HELP wasl_conversations Conversations by status (waiting: handed off, not yet claimed; human: with a researcher).', '# TYPE wasl_conversations gauge');
+    for (const r of byStatus) lines.push(`wasl_conversations{status="${r.status}"} ${r.n}`);
+    lines.push('# HELP wasl_handoffs_total Conversations ever handed to a person.', '# TYPE wasl_handoffs_total counter', `wasl_handoffs_total ${handedOff[0]?.n ?? 0}`);
+  }
+  const surveyRows = await deps.db
+    .select({ status: surveys.status, n: sql<number>`count(*)::int` })
+    .from(surveys)
+    .groupBy(surveys.status)
+    .catch(() => null);
+  if (surveyRows) {
+    lines.push('# HELP wasl_surveys Satisfaction surveys by status; answered = responses.', '# TYPE wasl_surveys gauge');
+    for (const r of surveyRows) lines.push(`wasl_surveys{status="${r.status}"} ${r.n}`);
+    const answered = surveyRows.find((r) => r.status === 'answered')?.n ?? 0;
+    lines.push('# HELP wasl_survey_responses_total Surveys answered with a rating.', '# TYPE wasl_survey_responses_total counter', `wasl_survey_responses_total ${answered}`);
+  }
+  return lines;
 }

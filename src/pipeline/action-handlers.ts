@@ -9,6 +9,8 @@ import type { FaqResponder } from '../faq/faq-responder';
 import { confirmLinkCode, sendLinkCode } from '../beneficiaries/link-email';
 import { handoff } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
+import { recordConsent } from '../privacy/consent-actions';
+import { createDataRequest } from '../privacy/data-request-actions';
 import { optOutOfSurveys, recordSurveyAnswer } from '../surveys/survey-actions';
 import { registerVolunteer } from '../volunteers/volunteer-actions';
 
@@ -30,6 +32,8 @@ export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName
     'volunteers.register': registerVolunteer,
     'survey.record': recordSurveyAnswer,
     'survey.opt-out': optOutOfSurveys,
+    'consents.record': recordConsent,
+    'privacy.open-request': createDataRequest,
     'email.send-link-code': sendLinkCode({ emailEnabled: deps.emailEnabled ?? false }),
     'email.confirm-link-code': confirmLinkCode,
     'conversation.set-language': async (_ctx, call) => {

@@ -137,7 +137,8 @@ export const verifyIdentity: ActionHandler = async (ctx, call): Promise<ActionRe
   const { frame, language } = call;
   const [request] = await ctx.tx.select().from(requests).where(eq(requests.referenceNumber, String(frame.data.reference ?? ''))).limit(1);
   const sealedDigits = frame.sealed.idLast4;
-  if (!request || !sealedDigits) return { outcome: 'failed', outputs: { attemptsLeft: 0 } };
+  // An anonymised request (retention, erasure) keeps no ID to compare with.
+  if (!request || !sealedDigits || !request.nationalIdSealed) return { outcome: 'failed', outputs: { attemptsLeft: 0 } };
   const [{ recent }] = (await ctx.tx
     .select({ recent: sql<number>`count(*)::int` })
     .from(auditLog)

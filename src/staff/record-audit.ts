@@ -10,7 +10,7 @@ export const auditEntrySchema = z.object({
   staffId: z.number().int().nullable(),
   /** `noun.verb` such as `conversation.claim`, `beneficiary.view`, `national-id.reveal`. */
   action: z.string().regex(/^[a-z-]+\.[a-z-]+$/),
-  subjectKind: z.enum(['conversation', 'request', 'beneficiary', 'document', 'staff', 'session', 'api-token', 'follow-up-task', 'channel']),
+  subjectKind: z.enum(['conversation', 'request', 'beneficiary', 'document', 'staff', 'session', 'api-token', 'follow-up-task', 'channel', 'data-request', 'retention']),
   subjectId: z.union([z.string(), z.number()]).transform(String),
   beneficiaryId: z.number().int().nullable().default(null),
   details: z.record(z.string(), z.unknown()).default({}),

@@ -39,6 +39,8 @@ export const beneficiaries = pgTable(
     mobile: text('mobile'),
     language: text('language').notNull().default('ar'),
     surveyOptOut: boolean('survey_opt_out').notNull().default(false),
+    /** Set when a deletion request erased this person's data; the row stays so open requests and the audit log still point somewhere. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [index('beneficiaries_national_id_hash_idx').on(t.nationalIdHash), index('beneficiaries_mobile_idx').on(t.mobile)],
@@ -444,3 +446,62 @@ export const emailMailboxState = pgTable('email_mailbox_state', {
   lastUid: bigint('last_uid', { mode: 'number' }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** What a beneficiary may consent to (docs/privacy.md); one row per answer, never updated, so history stays. */
+export const consentPurposes = ['application-processing', 'committee-review', 'surveys'] as const;
+export const consentAnswers = ['granted', 'refused', 'withdrawn'] as const;
+
+/**
+ * Consent per purpose (Saudi PDPL): the exact text the person saw (template key, rendered text, language), their
+ * answer, when and where. The latest row per beneficiary and purpose is the standing answer.
+ */
+export const consents = pgTable(
+  'consents',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    contactId: ref('contact_id').references(() => contacts.id),
+    purpose: text('purpose', { enum: consentPurposes }).notNull(),
+    answer: text('answer', { enum: consentAnswers }).notNull(),
+    template: text('template').notNull(),
+    text: text('text').notNull(),
+    language: text('language').notNull(),
+    channel: text('channel'),
+    /** The inbound message that carried the answer. */
+    messageId: ref('message_id'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('consents_beneficiary_idx').on(t.beneficiaryId, t.purpose, t.at),
+    check('consents_purpose_ck', sql`${t.purpose} in ('application-processing', 'committee-review', 'surveys')`),
+    check('consents_answer_ck', sql`${t.answer} in ('granted', 'refused', 'withdrawn')`),
+  ],
+);
+
+export const dataRequestKinds = ['copy', 'correction', 'deletion'] as const;
+export const dataRequestStatuses = ['open', 'done', 'rejected'] as const;
+
+/** A data-subject request (copy, correction, deletion) made on any channel; a task for staff until done. */
+export const dataRequests = pgTable(
+  'data_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    beneficiaryId: ref('beneficiary_id').notNull().references(() => beneficiaries.id),
+    contactId: ref('contact_id').references(() => contacts.id),
+    conversationId: ref('conversation_id').references(() => conversations.id),
+    kind: text('kind', { enum: dataRequestKinds }).notNull(),
+    status: text('status', { enum: dataRequestStatuses }).notNull().default('open'),
+    channel: text('channel'),
+    /** What was done (export counts, what was erased and what was kept under legal hold). */
+    outcome: jsonb('outcome').notNull().default({}),
+    completedByStaffId: ref('completed_by_staff_id'),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('data_requests_open_idx').on(t.createdAt).where(sql`${t.status} = 'open'`),
+    index('data_requests_beneficiary_idx').on(t.beneficiaryId),
+    check('data_requests_kind_ck', sql`${t.kind} in ('copy', 'correction', 'deletion')`),
+    check('data_requests_status_ck', sql`${t.status} in ('open', 'done', 'rejected')`),
+  ],
+);

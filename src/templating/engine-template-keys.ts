@@ -61,6 +61,7 @@ export const engineTemplateKeys = {
   'topics.update-data': [],
   'topics.eligibility': [],
   'topics.aid-types': [],
+  'topics.data-request': [],
   /** Review screen: one line per answer, then the instruction. */
   'review.line': ['number', 'label', 'value'],
   'review.confirm': [],

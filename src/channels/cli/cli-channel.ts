@@ -13,7 +13,7 @@ export const cliChannel: ChannelModule = {
       adapter: createCliAdapter(ctx.redis, ctx.env.QUEUE_PREFIX),
       async registerRoutes(app) {
         subscriber = new Redis(ctx.env.REDIS_URL, { maxRetriesPerRequest: null });
-        await registerCliRoutes(app, { db: ctx.db, queues: ctx.queues, log: ctx.log, documents: ctx.documents, subscriber, prefix: ctx.env.QUEUE_PREFIX });
+        await registerCliRoutes(app, { db: ctx.db, ingest: ctx.ingest, documents: ctx.documents, subscriber, prefix: ctx.env.QUEUE_PREFIX });
       },
       async stop() {
         await subscriber?.quit();

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '../../documents/document-store';
-import type { IngestDeps } from '../../pipeline/ingest';
-import { ingest } from '../../pipeline/ingest';
+import type { InboundMessageInput } from '../../messages/inbound-message';
+import type { IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
 import { withNumberedChoices } from '../format-choices';
 import { createReplyHub, streamReplies } from '../reply-stream';
@@ -29,8 +29,10 @@ export const cliMessageBodySchema = z.object({
     .optional(),
 });
 
-export interface CliRouteDeps extends IngestDeps {
+export interface CliRouteDeps {
   db: Db;
+  /** The composition root's ingest, which also counts the message for /metrics. */
+  ingest(message: InboundMessageInput): Promise<IngestResult>;
   documents: DocumentStore;
   subscriber: Redis;
   prefix: string;
@@ -53,7 +55,7 @@ export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps
       const storageKey = await deps.documents.save(bytes);
       media.push({ storageKey, mimeType: body.file.mimeType, fileName: body.file.name, sizeBytes: bytes.length });
     }
-    const result = await ingest(deps, {
+    const result = await deps.ingest({
       channel: 'cli',
       channelUserId: body.userId,
       providerMessageId: body.messageId,

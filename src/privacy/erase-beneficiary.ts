@@ -1,0 +1,105 @@
+/**
+ * A deletion request carried out (PDPL right to erasure): the person's identifying data is erased or replaced
+ * everywhere, except what a legal hold keeps (docs/privacy.md):
+ *   - requests still under study (not served, rejected or cancelled): kept whole until decided, because the
+ *     committee must decide on what was submitted and the decision must be traceable; re-run after the decision
+ *     (or let retention anonymise them);
+ *   - the audit log: who looked at or changed the file is the accountability record the law asks for;
+ *   - consent records: the proof of what was agreed, which holds no personal data beyond the answer.
+ * Rows stay (anonymised) so counts, reports and references keep adding up.
+ */
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import type { DocumentStore } from '../documents/document-store';
+import type { Db } from '../store/database';
+import {
+  beneficiaries,
+  contacts,
+  conversations,
+  emailThreads,
+  followUpTasks,
+  messages,
+  notes,
+  offlineContacts,
+  requestDocuments,
+  requests,
+  surveys,
+  volunteers,
+} from '../store/schema';
+import { mediaKeys, removeUnreferencedFiles } from './orphan-documents';
+
+export const CLOSED_REQUEST_STATUSES = ['served', 'rejected', 'cancelled'] as const;
+const ERASED = '(erased)';
+
+export interface ErasureOutcome {
+  erasedAt: string;
+  messages: number;
+  requestsAnonymised: string[];
+  /** Reference numbers kept whole under legal hold (still under study). */
+  requestsHeld: string[];
+  documentsRemoved: number;
+  filesRemoved: number;
+  kept: string[];
+}
+
+export async function eraseBeneficiary(db: Db, documents: DocumentStore, beneficiaryId: number, now: Date): Promise<ErasureOutcome> {
+  const { outcome, fileKeys } = await db.transaction(async (tx) => {
+    const contactIds = (await tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.beneficiaryId, beneficiaryId))).map((c) => c.id);
+    const conversationIds = (await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.beneficiaryId, beneficiaryId))).map((c) => c.id);
+    const all = await tx.select().from(requests).where(eq(requests.beneficiaryId, beneficiaryId));
+    const closed = all.filter((r) => (CLOSED_REQUEST_STATUSES as readonly string[]).includes(r.status));
+    const held = all.filter((r) => !closed.includes(r));
+    const closedIds = closed.map((r) => r.id);
+
+    const fileKeys: string[] = [];
+    let messageCount = 0;
+    if (conversationIds.length) {
+      const rows = await tx.select({ payload: messages.payload }).from(messages).where(inArray(messages.conversationId, conversationIds));
+      fileKeys.push(...mediaKeys(rows.map((r) => r.payload)));
+      // Unsent replies are left for the pipeline (sent or failed soon); everything else loses its words.
+      const erased = await tx
+        .update(messages)
+        .set({ text: null, payload: {} })
+        .where(and(inArray(messages.conversationId, conversationIds), notInArray(messages.status, ['received', 'queued'])))
+        .returning({ id: messages.id });
+      messageCount = erased.length;
+      await tx.update(conversations).set({ state: {}, resolutionNote: null }).where(inArray(conversations.id, conversationIds));
+      await tx.update(emailThreads).set({ subject: null }).where(inArray(emailThreads.conversationId, conversationIds));
+    }
+    let documentsRemoved = 0;
+    if (closedIds.length) {
+      const docs = await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, closedIds)).returning({ key: requestDocuments.storageKey });
+      documentsRemoved = docs.length;
+      fileKeys.push(...docs.map((d) => d.key));
+      // The type, status, dates and reference stay for the charity's statistics; the answers and the sealed ID go.
+      await tx.update(requests).set({ answers: { erasedAt: now.toISOString() }, nationalIdSealed: '', nationalIdHash: '' }).where(inArray(requests.id, closedIds));
+    }
+    await tx.update(surveys).set({ comment: null }).where(eq(surveys.beneficiaryId, beneficiaryId));
+    await tx.update(followUpTasks).set({ comment: null }).where(eq(followUpTasks.beneficiaryId, beneficiaryId));
+    await tx.update(notes).set({ text: ERASED }).where(eq(notes.beneficiaryId, beneficiaryId));
+    await tx.update(offlineContacts).set({ summary: ERASED }).where(eq(offlineContacts.beneficiaryId, beneficiaryId));
+    if (contactIds.length) {
+      await tx.update(volunteers).set({ name: ERASED, mobile: null, city: null, skills: null, availability: null }).where(inArray(volunteers.contactId, contactIds));
+    }
+    for (const id of contactIds) {
+      // The channel's user id is what links a chat to this person: replaced, so a new message starts afresh.
+      await tx.update(contacts).set({ channelUserId: `erased-${id}`, displayName: null, verifiedMobile: null, optedOut: true }).where(eq(contacts.id, id));
+    }
+    // A held request keeps its own sealed ID; the person's record keeps none.
+    await tx
+      .update(beneficiaries)
+      .set({ fullName: null, nationalIdSealed: null, nationalIdHash: null, mobile: null, surveyOptOut: true, erasedAt: now })
+      .where(eq(beneficiaries.id, beneficiaryId));
+    const outcome: ErasureOutcome = {
+      erasedAt: now.toISOString(),
+      messages: messageCount,
+      requestsAnonymised: closed.map((r) => r.referenceNumber),
+      requestsHeld: held.map((r) => r.referenceNumber),
+      documentsRemoved,
+      filesRemoved: 0,
+      kept: ['audit log', 'consent records', ...(held.length ? ['requests under study (until decided)'] : [])],
+    };
+    return { outcome, fileKeys };
+  });
+  outcome.filesRemoved = await removeUnreferencedFiles(db, documents, fileKeys);
+  return outcome;
+}

@@ -1,0 +1,195 @@
+/**
+ * Privacy (Saudi PDPL) through the real pipeline: consent per purpose captured in the intake with its exact
+ * text; a copy, correction or deletion asked for in free text becoming a staff task; the export and the
+ * erasure (with its legal hold) through the console API; and the retention job moving through time on a fake
+ * clock. PostgreSQL and Redis are real; nothing is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import { Job, Queue } from 'bullmq';
+import { and, eq, inArray } from 'drizzle-orm';
+import { createDocumentStore } from '../src/documents/document-store';
+import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID, type RetentionReport } from '../src/privacy/retention';
+import { auditLog, beneficiaries, consents, contacts, conversations, dataRequests, messages, requestDocuments, requests, surveys } from '../src/store/schema';
+import { signedIn } from './console-client';
+import { startTestWasl, waitFor, type TestChat, type TestWasl } from './support/harness';
+import { submitRequest } from './support/intake-script';
+
+const REDIS = { url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
+
+async function beneficiaryOf(wasl: TestWasl, chat: TestChat): Promise<number> {
+  const [c] = await wasl.database.db.select().from(contacts).where(and(eq(contacts.channel, 'cli'), eq(contacts.channelUserId, chat.userId)));
+  return c!.beneficiaryId;
+}
+
+describe('privacy on PostgreSQL', () => {
+  let wasl: TestWasl;
+  beforeAll(async () => {
+    wasl = await startTestWasl({ db: 'postgres' });
+  });
+  afterAll(() => wasl?.stop());
+
+  it('records consent per purpose with the exact text shown, for a yes and for a no', async () => {
+    const yes = wasl.chat();
+    await submitRequest(yes, '1101234563');
+    const db = wasl.database.db;
+    const given = await db.select().from(consents).where(eq(consents.beneficiaryId, await beneficiaryOf(wasl, yes)));
+    expect(given.map((c) => [c.purpose, c.answer]).sort()).toEqual([['application-processing', 'granted'], ['committee-review', 'granted']]);
+    expect(given[0]).toMatchObject({ template: 'intake.attestation', language: 'ar', channel: 'cli' });
+    expect(given[0]!.text).toContain('وأوافق على أن تستخدم بياناتي لدراسة طلبي');
+    expect(given[0]!.text).toContain('جمعية بر الخوار');
+    expect(given[0]!.messageId).not.toBeNull();
+
+    const no = wasl.chat();
+    for (const line of ['السلام عليكم', '1', 'سارة محمد علي القحطاني', '2000000006', '0551234567', 'جدة', 'الصفا', '4', '1800', '2', '3', 'زوجي متوفى والإيجار متأخر ثلاثة أشهر', 'نعم']) await no.say(line);
+    expect((await no.say('لا أوافق')).join()).toContain('لا يمكن إرسال الطلب');
+    const refusedBy = await beneficiaryOf(wasl, no);
+    const refused = await db.select().from(consents).where(eq(consents.beneficiaryId, refusedBy));
+    expect(refused.map((c) => c.answer)).toEqual(['refused', 'refused']);
+    expect(await db.select().from(requests).where(eq(requests.beneficiaryId, refusedBy))).toHaveLength(0);
+  });
+
+  it('turns "I want a copy" and "delete my data" into staff tasks, and a correction into the update-data flow', async () => {
+    const chat = wasl.chat();
+    const reference = await submitRequest(chat, '1101234563');
+    const asked = (await chat.say('ابغى نسخة من بياناتي اللي عندكم')).join('\n');
+    expect(asked).toContain('من حقك أن تطّلع على بياناتك');
+    expect((await chat.say('1')).join()).toMatch(/DR-\d+/);
+    // Asking again while the first is open does not make a second task.
+    await chat.say('ابي نسخه من بياناتي');
+    expect((await chat.say('نسخة')).join()).toContain('قيد التنفيذ');
+
+    await chat.say('احذفوا بياناتي لو سمحتوا');
+    const confirm = (await chat.say('3')).join('\n');
+    expect(confirm).toContain('سجل من اطّلع على ملفك');
+    expect((await chat.say('1')).join()).toMatch(/DR-\d+/);
+
+    await chat.say('ابي نسخة من بياناتي');
+    expect((await chat.say('2')).join()).toContain('ما الذي تغيّر');
+
+    const db = wasl.database.db;
+    const beneficiaryId = await beneficiaryOf(wasl, chat);
+    const tasks = await db.select().from(dataRequests).where(eq(dataRequests.beneficiaryId, beneficiaryId));
+    expect(tasks.map((t) => [t.kind, t.status, t.channel]).sort()).toEqual([['copy', 'open', 'cli'], ['deletion', 'open', 'cli']]);
+    const audited = await db.select().from(auditLog).where(and(eq(auditLog.beneficiaryId, beneficiaryId), eq(auditLog.action, 'data-request.create')));
+    expect(audited).toHaveLength(2);
+
+    // A second contact of the same person (another channel) is part of the export too.
+    const [other] = await db.insert(contacts).values({ beneficiaryId, channel: 'telegram', channelUserId: `tg-${beneficiaryId}` }).returning();
+    const [conv] = await db.insert(conversations).values({ contactId: other!.id, beneficiaryId, channel: 'telegram', status: 'resolved', resolvedAt: new Date() }).returning();
+    await db.insert(messages).values({ conversationId: conv!.id, direction: 'in', channel: 'telegram', author: 'beneficiary', text: 'رسالة من تيليجرام', status: 'processed' });
+
+    const supervisor = await signedIn(db, wasl.url!, { role: 'supervisor' });
+    const researcher = await signedIn(db, wasl.url!, { role: 'researcher' });
+    expect((await researcher.client.get('/api/data-requests')).status).toBe(403);
+    const list = await supervisor.client.get('/api/data-requests');
+    expect(list.status).toBe(200);
+    const copy = list.body.dataRequests.find((d: { beneficiaryId: number; kind: string }) => d.beneficiaryId === beneficiaryId && d.kind === 'copy');
+    const deletion = list.body.dataRequests.find((d: { beneficiaryId: number; kind: string }) => d.beneficiaryId === beneficiaryId && d.kind === 'deletion');
+
+    const exported = await supervisor.client.get(`/api/data-requests/${copy.id}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toContain(`${copy.number}-export.json`);
+    const data = exported.body;
+    expect(data.beneficiary).toMatchObject({ fullName: 'نورة سعد عبدالله الشهري', nationalId: '******4563', mobile: '+966551234567' });
+    expect(data.contacts.map((c: { channel: string }) => c.channel).sort()).toEqual(['cli', 'telegram']);
+    expect(data.messages.some((m: { text: string }) => m.text === 'رسالة من تيليجرام')).toBe(true);
+    expect(data.messages.some((m: { text: string }) => m.text === 'احذفوا بياناتي لو سمحتوا')).toBe(true);
+    expect(data.requests[0]).toMatchObject({ referenceNumber: reference, status: 'submitted' });
+    expect(data.requests[0].answers.name).toBe('نورة سعد عبدالله الشهري');
+    expect(data.consents).toHaveLength(2);
+    expect(data.dataRequests).toHaveLength(2);
+    expect(JSON.stringify(data)).not.toContain('1101234563');
+    expect((await supervisor.client.post(`/api/data-requests/${copy.id}/complete`, { note: 'sent by WhatsApp after an identity check' })).body.status).toBe('done');
+
+    // The deletion: personal data goes; the request under study, the audit log and the consents stay.
+    const erased = await supervisor.client.post(`/api/data-requests/${deletion.id}/complete`, {});
+    expect(erased.status).toBe(200);
+    expect(erased.body.outcome).toMatchObject({ requestsHeld: [reference], requestsAnonymised: [] });
+    expect((await supervisor.client.post(`/api/data-requests/${deletion.id}/complete`, {})).status).toBe(409);
+    const [person] = await db.select().from(beneficiaries).where(eq(beneficiaries.id, beneficiaryId));
+    expect(person).toMatchObject({ fullName: null, mobile: null, nationalIdSealed: null, surveyOptOut: true });
+    expect(person!.erasedAt).not.toBeNull();
+    const convIds = (await db.select({ id: conversations.id }).from(conversations).where(eq(conversations.beneficiaryId, beneficiaryId))).map((c) => c.id);
+    const texts = await db.select({ text: messages.text, status: messages.status }).from(messages).where(inArray(messages.conversationId, convIds));
+    expect(texts.filter((m) => m.text !== null && !['received', 'queued'].includes(m.status))).toEqual([]);
+    expect((await db.select().from(contacts).where(eq(contacts.beneficiaryId, beneficiaryId))).every((c) => c.channelUserId.startsWith('erased-'))).toBe(true);
+    const [held] = await db.select().from(requests).where(eq(requests.referenceNumber, reference));
+    expect((held!.answers as { name?: string }).name).toBe('نورة سعد عبدالله الشهري');
+    expect(await db.select().from(consents).where(eq(consents.beneficiaryId, beneficiaryId))).toHaveLength(2);
+    expect((await db.select().from(auditLog).where(and(eq(auditLog.beneficiaryId, beneficiaryId), eq(auditLog.action, 'data-request.erase')))).map((a) => a.staffId)).toEqual([supervisor.id]);
+
+    // Writing again after the erasure starts a new person: nothing links back to the erased one.
+    await chat.say('السلام عليكم');
+    expect(await beneficiaryOf(wasl, chat)).not.toBe(beneficiaryId);
+  });
+});
+
+describe('retention on a fake clock', () => {
+  let wasl: TestWasl;
+  let now = new Date();
+  let queue: Queue;
+  beforeAll(async () => {
+    wasl = await startTestWasl({ db: 'postgres', options: { clock: () => now } });
+    queue = new Queue(MAINTENANCE_QUEUE, { connection: REDIS, prefix: wasl.prefix });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await wasl?.stop();
+  });
+
+  const DAY = 24 * 3600 * 1000;
+  async function runRetention(): Promise<RetentionReport> {
+    const job = await queue.add('retention.apply', {});
+    return waitFor('the retention job', async () => {
+      const done = await Job.fromId(queue, job.id!);
+      if (done?.failedReason) throw new Error(done.failedReason);
+      return done?.finishedOn ? (done.returnvalue as RetentionReport) : null;
+    });
+  }
+
+  it('is scheduled nightly in the organisation time zone', async () => {
+    const scheduler = await queue.getJobScheduler(RETENTION_SCHEDULER_ID);
+    expect(scheduler).toMatchObject({ pattern: '30 2 * * *', tz: 'Asia/Riyadh' });
+  });
+
+  it('removes each kind of data once its own period has passed, and nothing before', async () => {
+    const db = wasl.database.db;
+    const chat = wasl.chat();
+    const reference = await submitRequest(chat, '1101234563');
+    const [request] = await db.select().from(requests).where(eq(requests.referenceNumber, reference));
+    const documents = createDocumentStore(wasl.dataDir);
+    const key = await documents.save(randomBytes(64));
+    await db.insert(requestDocuments).values({ requestId: request!.id, mimeType: 'application/pdf', sizeBytes: 64, storageKey: key, fileName: 'lease.pdf' });
+    await db.update(requests).set({ status: 'served', updatedAt: now }).where(eq(requests.id, request!.id));
+    await db.insert(surveys).values({ subjectKind: 'request', subjectId: String(request!.id), beneficiaryId: request!.beneficiaryId, status: 'answered', score: 2, comment: 'الموظف تأخر علي', answeredAt: now });
+    const beneficiaryId = request!.beneficiaryId;
+    const convIds = (await db.select({ id: conversations.id }).from(conversations).where(eq(conversations.beneficiaryId, beneficiaryId))).map((c) => c.id);
+    const textCount = async () => (await db.select({ text: messages.text }).from(messages).where(inArray(messages.conversationId, convIds))).filter((m) => m.text !== null).length;
+    const start = now;
+
+    // Day 100: everything is within its period.
+    now = new Date(start.getTime() + 100 * DAY);
+    expect(await runRetention()).toMatchObject({ messagesAnonymised: 0, documentsDeleted: 0, surveyCommentsRemoved: 0, requestsAnonymised: 0 });
+    expect(await textCount()).toBeGreaterThan(10);
+
+    // Day 400: documents (365 after the decision) and survey comments (365) go; messages (730) and answers stay.
+    now = new Date(start.getTime() + 400 * DAY);
+    expect(await runRetention()).toMatchObject({ messagesAnonymised: 0, documentsDeleted: 1, filesRemoved: 1, surveyCommentsRemoved: 1, requestsAnonymised: 0 });
+    await expect(documents.read(key)).rejects.toThrow();
+    expect((await db.select().from(surveys).where(eq(surveys.beneficiaryId, beneficiaryId)))[0]).toMatchObject({ comment: null, score: 2 });
+    expect(await textCount()).toBeGreaterThan(10);
+
+    // Day 800: messages go. Day 2000: the decided request's answers and sealed ID go; its reference and type stay.
+    now = new Date(start.getTime() + 800 * DAY);
+    const messagesRun = await runRetention();
+    expect(messagesRun.messagesAnonymised).toBeGreaterThan(10);
+    expect(messagesRun.requestsAnonymised).toBe(0);
+    expect(await textCount()).toBe(0);
+    now = new Date(start.getTime() + 2000 * DAY);
+    expect(await runRetention()).toMatchObject({ requestsAnonymised: 1, messagesAnonymised: 0 });
+    const [after] = await db.select().from(requests).where(eq(requests.id, request!.id));
+    expect(after).toMatchObject({ referenceNumber: reference, type: request!.type, status: 'served', nationalIdSealed: '', nationalIdHash: '' });
+    expect(Object.keys(after!.answers as object)).toEqual(['anonymisedAt']);
+    expect(await db.select().from(auditLog).where(eq(auditLog.action, 'retention.apply'))).toHaveLength(3);
+  });
+});
