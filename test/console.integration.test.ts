@@ -119,6 +119,27 @@ describe('staff console', () => {
     expect((await chat.say('السلام عليكم')).join()).toContain('أهلًا وسهلًا');
   });
 
+  it('handing back into a flow sends its first question at once; the next answer continues that flow', async () => {
+    const { chat, conversationId } = await escalated();
+    await chat.replies();
+    const r = await signedIn(db(), wasl.url!, { role: 'researcher' });
+    await r.client.post(`/api/conversations/${conversationId}/claim`);
+    const back = await r.client.post(`/api/conversations/${conversationId}/hand-back`, { flow: 'update-data' });
+    expect(back.body).toMatchObject({ status: 'bot', assigneeStaffId: null });
+    // Without the beneficiary writing anything: the notice, then the flow's first question with its choices.
+    const sent = await chat.replies();
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain('الخدمة الآلية');
+    expect(sent[1]).toContain('ما الذي تغيّر؟');
+    expect(sent[1]).toContain('رقم الجوال');
+    const [c] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect(c!.state).toMatchObject({ frame: { flow: 'update-data', step: 'ask-what-changed' } });
+    // The next message answers that question (by its number), not the main menu.
+    await chat.say('1');
+    const [after] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect((after!.state as any).frame).toMatchObject({ flow: 'update-data', data: { changed: 'phone' } });
+  });
+
   it('internal notes are kept on the record and never sent', async () => {
     const { chat, conversationId } = await escalated();
     await chat.replies();

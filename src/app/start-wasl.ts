@@ -109,18 +109,12 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const faq = createFaqResponder(content.faq, renderer);
     const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq, policy: content.organisation.handoff });
     const understand = (text: string) => understanding.understand(text);
+    const turnServices = { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }), thresholds: THRESHOLDS };
     const drain = createEngineDrain({
       db: database.db,
       queues,
       log,
-      content,
-      renderer,
-      calendar,
-      sealer,
-      faq,
-      understand,
-      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }),
-      thresholds: THRESHOLDS,
+      ...turnServices,
       clock: opts.clock ?? (() => new Date()),
     });
 
@@ -183,7 +177,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         metrics: () => metrics(probes),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
-      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
+      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { createConversationOps } from '../conversations/conversation-ops';
+import { createFlowStarter } from '../pipeline/start-flow';
 import { createLoginThrottle } from '../staff/login-throttle';
 import { startEscalationWatcher } from '../staff/escalation-watcher';
 import { createStaffNotifier, staffNotifyConfigured } from '../staff/staff-notify';
@@ -72,7 +73,16 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     deps.scheduleSurvey ??
     ((subject) => scheduleSurvey({ db: deps.db, queues: deps.queues, log: deps.log, organisation: deps.content.organisation, clock }, subject));
   const fullDeps: ConsoleDeps = { ...deps, scheduleSurvey: survey };
-  const ops = createConversationOps({ db: deps.db, queues: deps.queues, content: deps.content, renderer: deps.renderer, log: deps.log, clock, scheduleSurvey: survey });
+  const ops = createConversationOps({
+    db: deps.db,
+    queues: deps.queues,
+    content: deps.content,
+    renderer: deps.renderer,
+    log: deps.log,
+    clock,
+    scheduleSurvey: survey,
+    ...(deps.engine ? { startFlow: createFlowStarter(deps.engine) } : {}),
+  });
   const throttle = createLoginThrottle(deps.redis, prefix, deps.loginLimits);
 
   await app.register(async (ctx) => {

@@ -14,6 +14,7 @@ import type { Db, Tx } from '../store/database';
 import { conversations, notes, staff } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
 import { ConflictError, ConsoleError, InvalidInputError, NotFoundError } from '../console/console-errors';
+import type { FlowStarter } from '../pipeline/start-flow';
 import { mayHold } from './routing';
 import { writeOutbound, type QueuedOutbound } from './write-outbound';
 
@@ -34,6 +35,8 @@ export interface ConversationOpsDeps {
   renderer: ReplyRenderer;
   log: Logger;
   clock(): Date;
+  /** Runs a flow's start for hand-back into a flow (src/pipeline/start-flow.ts); absent = the flow waits for the next message. */
+  startFlow?: FlowStarter;
   /** Wired to surveys/schedule-survey.ts by the composition root; absent = no survey is scheduled. */
   scheduleSurvey?: (subject: SurveySubject) => Promise<void>;
 }
@@ -221,8 +224,9 @@ export function createConversationOps(deps: ConversationOpsDeps) {
     },
 
     /**
-     * Gives the chat back to the bot, optionally into a chosen flow (its frame set at the flow's start, so the
-     * beneficiary's next message continues there), and tells the beneficiary.
+     * Gives the chat back to the bot and tells the beneficiary. Into a chosen flow, the flow starts at once in the
+     * same transaction (under the drain's row lock), so its first question follows the notice without the
+     * beneficiary writing first; their next message answers it.
      */
     async handBack(me: StaffPrincipal, conversationId: number, opts: { flow?: string | undefined }): Promise<ConversationRow> {
       let frame: Frame | null = null;
@@ -236,14 +240,9 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         if (!['human', 'waiting'].includes(conv.status) || !mayActOn(me, conv)) {
           throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
         }
-        const state = { ...parseConversationState(conv.state), frame, misses: 0 };
-        const [row] = await tx
-          .update(conversations)
-          .set({ status: 'bot', assigneeStaffId: null, handoffReason: null, handoffPriority: null, handedOffAt: null, researcherGender: null, state, updatedAt: deps.clock() })
-          .where(eq(conversations.id, conversationId))
-          .returning();
+        const now = deps.clock();
         const lang = languageOf(conv, deps.content.organisation.defaultLanguage);
-        const queued = await writeOutbound(tx, {
+        const notice = await writeOutbound(tx, {
           conversationId,
           channel: conv.channel,
           author: 'system',
@@ -252,6 +251,21 @@ export function createConversationOps(deps: ConversationOpsDeps) {
           language: lang,
           template: 'handoff.returned-to-bot',
         });
+        const released = { status: 'bot' as const, assigneeStaffId: null, handoffReason: null, handoffPriority: null, handedOffAt: null, researcherGender: null };
+        let update: Partial<typeof conversations.$inferInsert>;
+        const queued: QueuedOutbound[] = [notice];
+        if (opts.flow && deps.startFlow) {
+          const started = await deps.startFlow(tx, { ...conv, ...released, state: { ...parseConversationState(conv.state), frame: null, misses: 0 } }, opts.flow, now);
+          queued.push(...started.outbound.map((o) => ({ ...o, conversationId })));
+          update = { ...released, state: started.state, updatedAt: now };
+          if (started.handoff) {
+            // Handed back into the researcher flow: the chat waits in the queue again, as a new escalation.
+            Object.assign(update, { status: 'waiting', handoffReason: started.handoff.reason, handoffPriority: started.handoff.priority, handedOffAt: now, researcherGender: started.handoff.researcherGender ?? null });
+          }
+        } else {
+          update = { ...released, state: { ...parseConversationState(conv.state), frame, misses: 0 }, updatedAt: now };
+        }
+        const [row] = await tx.update(conversations).set(update).where(eq(conversations.id, conversationId)).returning();
         await recordAudit(tx, {
           staffId: me.id,
           action: 'conversation.hand-back',
@@ -262,7 +276,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         });
         return { row: row!, queued };
       });
-      await send([queued]);
+      await send(queued);
       return row;
     },
 

@@ -25,7 +25,7 @@ import { openingTextVariable, planFreeText, topicLabel, type FreeTextPlan } from
 export type TextUnderstanding = UnderstandingResult;
 
 export type TurnEffect =
-  | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent' }
+  | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent'; researcherGender?: 'female' | 'male' }
   | { kind: 'return-to-bot' }
   /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
   | { kind: 'redact-input'; text: string };
@@ -97,6 +97,19 @@ export async function runTurn(deps: EngineDeps, state: ConversationState, input:
   return { state: turn.state, replies: turn.replies, effects: turn.effects };
 }
 
+/**
+ * Starts `flowId` for a conversation without a message to answer (a researcher hands the chat back into a chosen
+ * flow): the flow runs from its start until its first question, whose prompt is among the replies. `data` seeds
+ * the new frame's variables.
+ */
+export async function startFlowTurn(deps: EngineDeps, state: ConversationState, flowId: string, data: Record<string, string> = {}): Promise<TurnResult> {
+  const turn = new Turn(deps, structuredClone(state), { text: '', media: [] });
+  turn.state.frame = null;
+  turn.state.misses = 0;
+  await turn.begin(flowId, data);
+  return { state: turn.state, replies: turn.replies, effects: turn.effects };
+}
+
 class Turn {
   readonly replies: ReplyInput[] = [];
   readonly effects: TurnEffect[] = [];
@@ -131,6 +144,11 @@ class Turn {
   private faqMatch(): string | null {
     const u = this.understand();
     return u?.faq && u.faq.confidence >= (this.deps.thresholds?.faq ?? 0.6) ? u.faq.id : null;
+  }
+
+  /** Starts a flow from its start step (see `startFlowTurn`). */
+  begin(flowId: string, data: Record<string, string>): Promise<void> {
+    return this.startFlow(flowId, data);
   }
 
   async run(mode: ConversationMode): Promise<void> {
