@@ -23,6 +23,7 @@ import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
 import { buildUnderstanding } from '../nlu/understanding';
 import { createActionHandlers } from '../pipeline/action-handlers';
+import { createSignalPublisher } from '../pipeline/conversation-signals';
 import { createEngineDrain } from '../pipeline/drain-conversation';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
@@ -46,6 +47,8 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
+  /** How often the console's escalation watcher polls as a safety net (escalations are pushed); default 30 s. */
+  consoleWatchEveryMs?: number;
   /** How often the surveys role looks for served requests without a survey; false: never (tests). */
   surveySweepEveryMs?: number | false;
 }
@@ -109,12 +112,14 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const faq = createFaqResponder(content.faq, renderer);
     const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq, policy: content.organisation.handoff });
     const understand = (text: string) => understanding.understand(text);
+    const signal = createSignalPublisher(redis, env.QUEUE_PREFIX);
     const turnServices = { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq }), thresholds: THRESHOLDS };
     const drain = createEngineDrain({
       db: database.db,
       queues,
       log,
       ...turnServices,
+      signal,
       clock: opts.clock ?? (() => new Date()),
     });
 
@@ -157,7 +162,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
-      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
+      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log, signal }));
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));
@@ -177,7 +182,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         metrics: () => metrics(probes),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
-      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()) });
+      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()), ...(opts.consoleWatchEveryMs ? { watchEveryMs: opts.consoleWatchEveryMs } : {}) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;

@@ -26,7 +26,7 @@ export interface ConsoleDeps {
   engine?: TurnServices;
   /** Replaces surveys/schedule-survey.ts (tests that must not schedule); default: the real one. */
   scheduleSurvey?: (subject: SurveySubject) => Promise<void>;
-  /** How often the escalation watcher polls. @defaultValue 2000 */
+  /** How often the escalation watcher's safety-net poll runs (escalations are pushed). @defaultValue 30000 */
   watchEveryMs?: number;
   /** Sign-in limits. @defaultValue 5 per account, 20 per IP, per 15 minutes */
   loginLimits?: { perAccount?: number; perIp?: number; windowSeconds?: number };

@@ -1,7 +1,8 @@
 /**
  * The staff console (`/console`) and its JSON API (`/api/…`), in one encapsulated Fastify context with its own
  * error handler, form parser and security headers (a Content-Security-Policy without inline scripts). Also
- * starts what the console needs behind the scenes: live events over Redis, the escalation watcher and the
+ * starts what the console needs behind the scenes: live events over Redis, the escalation watcher (engine signals
+ * pushed over Redis, with a slow poll as a safety net) and the
  * `staff-notify` queue. Registered by the web role: `const c = await registerConsole(server, deps)` before
  * `listen`, and `c.close()` on shutdown.
  */
@@ -59,14 +60,14 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const events = await createLiveEvents(deps.redis, prefix);
   const connection = { url: deps.env.REDIS_URL, maxRetriesPerRequest: null } as const;
   const notifier = staffNotifyConfigured(deps.env) ? createStaffNotifier({ env: deps.env, db: deps.db, log: deps.log, connection, prefix }) : null;
-  const watcher = startEscalationWatcher({
+  const watcher = await startEscalationWatcher({
     db: deps.db,
     redis: deps.redis,
     prefix,
     log: deps.log,
     events,
     ...(notifier ? { notify: (n) => notifier.notify(n) } : {}),
-    everyMs: deps.watchEveryMs ?? 2000,
+    ...(deps.watchEveryMs ? { everyMs: deps.watchEveryMs } : {}),
     clock,
   });
   const survey =
@@ -134,7 +135,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
   return {
     async close() {
-      watcher.stop();
+      await watcher.stop();
       await notifier?.close();
       await events.close();
     },

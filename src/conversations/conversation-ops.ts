@@ -280,8 +280,8 @@ export function createConversationOps(deps: ConversationOpsDeps) {
       return row;
     },
 
-    /** Records the beneficiary's wish for a female researcher (or clears it); claim and transfer honour it. */
-    async setResearcherGender(me: StaffPrincipal, conversationId: number, gender: 'female' | null): Promise<ConversationRow> {
+    /** Records the beneficiary's wish for a female or a male researcher (or clears it); claim and transfer honour it. */
+    async setResearcherGender(me: StaffPrincipal, conversationId: number, gender: 'female' | 'male' | null): Promise<ConversationRow> {
       return db.transaction(async (tx) => {
         const conv = await lockConversation(tx, conversationId);
         const [row] = await tx.update(conversations).set({ researcherGender: gender }).where(eq(conversations.id, conversationId)).returning();

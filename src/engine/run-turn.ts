@@ -11,6 +11,7 @@ import type { Language } from '../templating/template-catalog';
 import { defaultHandoffPolicy, type HandoffPolicy } from '../nlu/handoff-policy-schema';
 import { intentNames, type IntentName } from '../nlu/intent-names';
 import { faqIntents, flowForIntent, routeMessage, type RouteDecision } from '../nlu/route-message';
+import { asksForFemaleResearcher } from '../nlu/researcher-preference';
 import type { UnderstandingResult } from '../nlu/understanding';
 import { actionCatalog, type ActionName } from './action-catalog';
 import { type CommandMatcher, type GlobalCommand, normalizeForMatch } from './commands';
@@ -27,6 +28,8 @@ export type TextUnderstanding = UnderstandingResult;
 export type TurnEffect =
   | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent'; researcherGender?: 'female' | 'male' }
   | { kind: 'return-to-bot' }
+  /** The beneficiary's choice of researcher, answered after the handoff; null = no preference. */
+  | { kind: 'researcher-preference'; gender: 'female' | 'male' | null }
   /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
   | { kind: 'redact-input'; text: string };
 
@@ -166,6 +169,8 @@ class Turn {
         // A crisis told while waiting for a researcher: the emergency numbers now, and the queue learns it is urgent.
         this.say('handoff.urgent');
         this.effects.push({ kind: 'handoff', reason: 'urgent', priority: 'urgent' });
+      } else {
+        await this.answerWhileWaiting();
       }
       return;
     }
@@ -197,6 +202,23 @@ class Turn {
     if (step.type === 'review') return this.answerReview(step);
     // A frame resting on a non-waiting step means an earlier turn failed halfway; continue from there.
     return this.advance(frame.step);
+  }
+
+  /**
+   * The researcher flow may ask one choice after handing off (which researcher the beneficiary prefers). While
+   * the chat waits, a message that is exactly one of its options (by number, label or word) answers it; anything
+   * else is for the researcher and gets no reply from the bot.
+   */
+  private async answerWhileWaiting(): Promise<void> {
+    const frame = this.state.frame;
+    if (frame?.flow !== HUMAN_FLOW) return;
+    const step = this.currentStep();
+    if (step?.type !== 'ask' || step.expect.kind !== 'choice') return;
+    const n = normalizeForMatch(this.input.text);
+    const option = /^\d+$/.test(n)
+      ? step.expect.options[Number(n) - 1]
+      : step.expect.options.find((o) => [...this.deps.labelsOf(o.label), ...o.words].some((w) => normalizeForMatch(w) === n));
+    if (option) await this.accept(step, { ok: true, value: option.value }, option);
   }
 
   /** Yes/no to "shall we bring a researcher?", by word or by the number shown. */
@@ -537,6 +559,8 @@ class Turn {
 
   private async startFlow(flowId: string, data: Record<string, string> = {}): Promise<void> {
     const loaded = this.loadFlow(flowId);
+    // "ابي باحثة": the words that asked for a person already say which; the flow does not ask again.
+    if (flowId === HUMAN_FLOW && asksForFemaleResearcher(this.input.text)) data = { researcherGender: 'female', ...data };
     this.state.frame = this.newFrame(flowId, loaded.revision, loaded.flow.start, data);
     return this.advance(loaded.flow.start);
   }

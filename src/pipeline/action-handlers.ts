@@ -6,7 +6,7 @@ import type { ActionHandler } from '../engine/action-context';
 import type { ActionName } from '../engine/action-catalog';
 import type { TextUnderstanding } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
-import { handoff } from '../handoff/handoff-action';
+import { handoff, recordResearcherPreference } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
 import { optOutOfSurveys, recordSurveyAnswer } from '../surveys/survey-actions';
 import { registerVolunteer } from '../volunteers/volunteer-actions';
@@ -20,6 +20,7 @@ export interface ActionHandlerDeps {
 export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName, ActionHandler> {
   return {
     handoff,
+    'handoff.preference': recordResearcherPreference,
     'requests.create': createRequest,
     'requests.find': findRequest,
     'requests.verify-identity': verifyIdentity,

@@ -5,7 +5,10 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { markFailed, sendOutbound } from '../pipeline/send-outbound';
+import { eq } from 'drizzle-orm';
+import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
+import { messages } from '../store/schema';
 import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema } from './queues';
 
 export function createEngineWorker(opts: {
@@ -35,6 +38,15 @@ export function createEngineWorker(opts: {
   return worker;
 }
 
+async function signalSent(db: Db, signal: SignalConversation, messageId: number, log: Logger): Promise<void> {
+  try {
+    const [row] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.id, messageId));
+    if (row) await signal({ kind: 'delivery', conversationId: row.conversationId });
+  } catch (err) {
+    log.warn({ err, messageId }, 'could not signal the console about a sent reply');
+  }
+}
+
 /** How long a reply waits before checking again whether the earlier replies of its conversation went out. */
 const ORDER_WAIT_MS = 150;
 
@@ -44,6 +56,8 @@ export function createOutboundWorker(opts: {
   adapter: ChannelAdapter;
   db: Db;
   log: Logger;
+  /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
+  signal?: SignalConversation;
 }): Worker {
   const { adapter } = opts;
   const worker: Worker = new Worker(
@@ -58,6 +72,7 @@ export function createOutboundWorker(opts: {
           await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
           throw new DelayedError();
         }
+        if (outcome === 'sent' && opts.signal) await signalSent(opts.db, opts.signal, parsed.data.messageId, opts.log);
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;

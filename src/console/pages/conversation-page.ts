@@ -28,7 +28,9 @@ export function conversationHeader(ctx: PageContext, d: ConversationDetail): Saf
       <dt>${t(ctx, 'status')}</dt><dd id="conv-status" data-status="${c.status}">${statusLabel(ctx, c.status)}</dd>
       <dt>${t(ctx, 'assignee')}</dt><dd id="conv-assignee">${c.assignee?.name ?? '—'}</dd>
       <dt>${t(ctx, 'handoffReason')}</dt><dd>${c.handoffReason ?? '—'} ${c.handoffPriority ? html`(${c.handoffPriority})` : ''} ${c.queue !== 'shared' ? html`<span class="tag tag-${c.queue}">${t(ctx, c.queue)}</span>` : ''}</dd>
-      ${c.researcherGender === 'female' ? html`<dt></dt><dd><span class="tag">${t(ctx, 'femaleRequested')}</span></dd>` : ''}
+      ${c.researcherGender === 'female' || c.researcherGender === 'male'
+        ? html`<dt>${t(ctx, 'researcherPreference')}</dt><dd><span class="tag" id="conv-preference" data-gender="${c.researcherGender}">${t(ctx, c.researcherGender === 'female' ? 'femaleRequested' : 'maleRequested')}</span></dd>`
+        : ''}
       ${c.resolutionNote ? html`<dt>${t(ctx, 'reason')}</dt><dd dir="auto">${c.resolutionNote}</dd>` : ''}
     </dl>
   </div>`;
@@ -61,8 +63,13 @@ export function conversationPage(ctx: PageContext, d: ConversationDetail, x: Con
       <button type="submit" class="secondary">${t(ctx, 'transfer')}</button></form>`
       : ''}
     ${c.status !== 'resolved'
-      ? html`<form data-api="${api}/preference" data-reload><input type="hidden" name="researcherGender" value="${c.researcherGender === 'female' ? '' : 'female'}" data-nullable>
-      <button type="submit" class="secondary">${c.researcherGender === 'female' ? t(ctx, 'clearFemale') : t(ctx, 'setFemale')}</button></form>`
+      ? html`<form data-api="${api}/preference" data-reload class="row"><label class="row">${t(ctx, 'researcherPreference')}
+      <select name="researcherGender" data-nullable>
+        <option value="" ${c.researcherGender ? '' : 'selected'}>${t(ctx, 'noPreference')}</option>
+        <option value="female" ${c.researcherGender === 'female' ? 'selected' : ''}>${t(ctx, 'female')}</option>
+        <option value="male" ${c.researcherGender === 'male' ? 'selected' : ''}>${t(ctx, 'male')}</option>
+      </select></label>
+      <button type="submit" class="secondary">${t(ctx, 'setPreference')}</button></form>`
       : ''}
   </section>
   <div class="columns">

@@ -136,10 +136,10 @@ export function registerConversationRoutes(api: ApiRegistry, deps: ConsoleDeps, 
   api.add({
     method: 'POST',
     url: '/api/conversations/:id/preference',
-    summary: 'Record (or clear) the wish for a female researcher',
+    summary: 'Record (or clear) the wish for a female or a male researcher',
     tag: 'conversations',
     params: idParams,
-    body: z.object({ researcherGender: z.enum(['female']).nullable() }),
+    body: z.object({ researcherGender: z.enum(['female', 'male']).nullable() }),
     response: stateResponse,
     handler: async ({ me, params, body }) => {
       const c = await ops.setResearcherGender(me, params.id, body.researcherGender);
