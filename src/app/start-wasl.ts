@@ -14,6 +14,7 @@ import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
 import type { Env, RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
+import { registerAttachmentDownloads } from '../documents/attachment-links';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
 import { buildServer } from '../http/build-server';
@@ -162,7 +163,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
-      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log, signal }));
+      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log, signal, documents }));
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));
@@ -182,6 +183,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         metrics: () => metrics(probes),
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
+      registerAttachmentDownloads(server, { db: database.db, documents });
       const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()), ...(opts.consoleWatchEveryMs ? { watchEveryMs: opts.consoleWatchEveryMs } : {}) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });

@@ -11,6 +11,7 @@ import type { ChannelName } from '../messages/channel-name';
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
+import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { OutboundEnvelope } from './channel-adapter';
 
 /** One message as a stream shows it; `id` is the message id, which is also the SSE event id. */
@@ -19,13 +20,23 @@ export interface ReplyEvent {
   direction: 'in' | 'out';
   text: string;
   choices: { number: number; value: string; label: string }[];
+  /** A file a researcher sent: a download link on the web role (src/documents/attachment-links.ts). */
+  attachment?: { fileName: string; mimeType: string; sizeBytes: number; url: string };
 }
 
 export const replyTopic = (prefix: string, channel: ChannelName, userId: string) => `${prefix}:${channel}:${userId}`;
 
 /** Called by an adapter's `send`: hands the reply to whichever web process holds the person's stream. */
 export async function publishReply(redis: Redis, prefix: string, channel: ChannelName, m: OutboundEnvelope): Promise<void> {
-  const event: ReplyEvent = { id: m.messageId, direction: 'out', text: m.text, choices: m.choices };
+  const event: ReplyEvent = {
+    id: m.messageId,
+    direction: 'out',
+    text: m.text,
+    choices: m.choices,
+    ...(m.attachment
+      ? { attachment: { fileName: m.attachment.fileName, mimeType: m.attachment.mimeType, sizeBytes: m.attachment.sizeBytes, url: m.attachment.downloadPath } }
+      : {}),
+  };
   await redis.publish(replyTopic(prefix, channel, m.channelUserId), JSON.stringify(event));
 }
 
@@ -140,6 +151,13 @@ async function missedEvents(opts: StreamRepliesOptions): Promise<ReplyEvent[]> {
     .limit(opts.replayLimit ?? 500);
   return rows.reverse().map((m) => {
     const payload = m.direction === 'out' ? outboundPayloadSchema.safeParse(m.payload) : null;
-    return { id: m.id, direction: m.direction, text: m.text ?? '', choices: payload?.success ? payload.data.choices : [] };
+    const file = payload?.data?.attachment;
+    return {
+      id: m.id,
+      direction: m.direction,
+      text: m.text ?? '',
+      choices: payload?.success ? payload.data.choices : [],
+      ...(file ? { attachment: { fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.sizeBytes, url: attachmentDownloadPath(m.id, file.token) } } : {}),
+    };
   });
 }

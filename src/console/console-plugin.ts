@@ -82,6 +82,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     log: deps.log,
     clock,
     scheduleSurvey: survey,
+    documents: deps.documents,
     ...(deps.engine ? { startFlow: createFlowStarter(deps.engine) } : {}),
   });
   const throttle = createLoginThrottle(deps.redis, prefix, deps.loginLimits);

@@ -14,6 +14,11 @@ import type { Db, Tx } from '../store/database';
 import { conversations, notes, staff } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
 import { ConflictError, ConsoleError, InvalidInputError, NotFoundError } from '../console/console-errors';
+import { randomBytes } from 'node:crypto';
+import { MAX_DOCUMENT_BYTES, type DocumentStore } from '../documents/document-store';
+import { sniffDocumentType } from '../documents/document-type';
+import type { ChannelName } from '../messages/channel-name';
+import { fileDelivery } from '../messages/file-delivery';
 import type { FlowStarter } from '../pipeline/start-flow';
 import { mayHold } from './routing';
 import { writeOutbound, type QueuedOutbound } from './write-outbound';
@@ -35,6 +40,8 @@ export interface ConversationOpsDeps {
   renderer: ReplyRenderer;
   log: Logger;
   clock(): Date;
+  /** Where files researchers send are kept (the same store as inbound documents); absent = attaching is refused. */
+  documents?: DocumentStore;
   /** Runs a flow's start for hand-back into a flow (src/pipeline/start-flow.ts); absent = the flow waits for the next message. */
   startFlow?: FlowStarter;
   /** Wired to surveys/schedule-survey.ts by the composition root; absent = no survey is scheduled. */
@@ -180,6 +187,55 @@ export function createConversationOps(deps: ConversationOpsDeps) {
           subjectId: conversationId,
           beneficiaryId: conv.beneficiaryId,
           details: { messageId: out.id },
+        });
+        return out;
+      });
+      await send([queued]);
+      return queued;
+    },
+
+    /**
+     * Sends a file to the beneficiary through their channel: checked like an inbound document (at most 10 MB, and
+     * by its bytes a JPEG, PNG, WebP or PDF, whatever its name claims), kept in the document store, queued as a
+     * staff message carrying the file, and audited. SMS cannot carry one (src/messages/file-delivery.ts).
+     */
+    async attach(me: StaffPrincipal, conversationId: number, file: { fileName: string; bytes: Buffer; caption?: string | undefined }): Promise<QueuedOutbound> {
+      if (!deps.documents) throw new ConsoleError('this server has no document store for attachments', 'CONV_ERR_NO_DOCUMENT_STORE', 503);
+      if (file.bytes.length === 0) throw new InvalidInputError('the file is empty', { fileName: file.fileName });
+      if (file.bytes.length > MAX_DOCUMENT_BYTES) {
+        throw new InvalidInputError(`the file is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`, { fileName: file.fileName, sizeBytes: file.bytes.length });
+      }
+      const mimeType = sniffDocumentType(file.bytes);
+      if (!mimeType) throw new InvalidInputError('only JPEG, PNG or WebP images and PDF files can be sent (checked by content, not by name)', { fileName: file.fileName });
+      const queued = await db.transaction(async (tx) => {
+        const conv = await lockConversation(tx, conversationId);
+        if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
+        if (fileDelivery[conv.channel as ChannelName] === 'none') {
+          throw new ConflictError(
+            `the beneficiary is on ${conv.channel}, which cannot carry files; send it on another channel or hand it over in an off-line contact`,
+            'CONV_ERR_CHANNEL_CANNOT_SEND_FILES',
+            { channel: conv.channel },
+          );
+        }
+        const storageKey = await deps.documents!.save(file.bytes);
+        const attachment = { storageKey, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length, token: randomBytes(32).toString('hex') };
+        const out = await writeOutbound(tx, {
+          conversationId,
+          channel: conv.channel,
+          author: 'staff',
+          staffId: me.id,
+          text: file.caption?.trim() ?? '',
+          language: languageOf(conv, deps.content.organisation.defaultLanguage),
+          attachment,
+        });
+        await tx.update(conversations).set({ updatedAt: deps.clock() }).where(eq(conversations.id, conversationId));
+        await recordAudit(tx, {
+          staffId: me.id,
+          action: 'conversation.attach',
+          subjectKind: 'conversation',
+          subjectId: conversationId,
+          beneficiaryId: conv.beneficiaryId,
+          details: { messageId: out.id, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length },
         });
         return out;
       });

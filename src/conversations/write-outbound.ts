@@ -4,7 +4,7 @@
  * send with `queues.enqueueSend` only after its transaction commits (transactional outbox, ARCHITECTURE.md step 3).
  */
 import type { ChannelName } from '../messages/channel-name';
-import type { OutboundPayload } from '../messages/outbound-message';
+import type { OutboundAttachment, OutboundPayload } from '../messages/outbound-message';
 import type { DbOrTx } from '../store/database';
 import { messages } from '../store/schema';
 
@@ -16,6 +16,7 @@ export interface OutboundDraft {
   text: string;
   language: 'ar' | 'en';
   template?: string;
+  attachment?: OutboundAttachment;
 }
 
 export interface QueuedOutbound {
@@ -25,7 +26,12 @@ export interface QueuedOutbound {
 }
 
 export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedOutbound> {
-  const payload: OutboundPayload = { choices: [], language: d.language, ...(d.template ? { template: d.template } : {}) };
+  const payload: OutboundPayload = {
+    choices: [],
+    language: d.language,
+    ...(d.template ? { template: d.template } : {}),
+    ...(d.attachment ? { attachment: d.attachment } : {}),
+  };
   const [row] = await tx
     .insert(messages)
     .values({

@@ -24,10 +24,24 @@ export const replySchema = templateRefSchema.extend({
 export type Reply = z.infer<typeof replySchema>;
 export type ReplyInput = z.input<typeof replySchema>;
 
+/**
+ * A file a researcher sends with a message, kept in the document store. `token` (random, 32 bytes) makes the
+ * download link of channels that send a link instead of the file (src/documents/attachment-links.ts).
+ */
+export const outboundAttachmentSchema = z.object({
+  storageKey: z.string().regex(/^[0-9a-f]{64}$/),
+  fileName: z.string().min(1).max(200),
+  mimeType: z.string().min(1),
+  sizeBytes: z.number().int().positive(),
+  token: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type OutboundAttachment = z.infer<typeof outboundAttachmentSchema>;
+
 /** What is stored in `messages.payload` for an outbound message. */
 export const outboundPayloadSchema = z.object({
   template: z.string().optional(),
   choices: z.array(z.object({ number: z.number().int(), value: z.string(), label: z.string() })).default([]),
   language: z.enum(['ar', 'en']),
+  attachment: outboundAttachmentSchema.optional(),
 });
 export type OutboundPayload = z.infer<typeof outboundPayloadSchema>;

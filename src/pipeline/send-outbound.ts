@@ -7,6 +7,8 @@ import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { outboundPayloadSchema } from '../messages/outbound-message';
+import { attachmentDownloadPath } from '../documents/attachment-links';
+import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
 
@@ -14,6 +16,7 @@ export interface SendDeps {
   db: Db;
   log: Logger;
   adapter: ChannelAdapter;
+  documents?: DocumentStore;
 }
 
 /** `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it. */
@@ -38,6 +41,11 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     .limit(1);
   if (earlier.length) return 'wait-for-earlier';
   const payload = outboundPayloadSchema.parse(row.message.payload);
+  const file = payload.attachment;
+  if (file && !deps.documents) {
+    await markFailed(deps.db, messageId, 'this process has no document store to read the attachment from');
+    throw new UnrecoverableError(`message ${messageId} carries a file but the outbound worker has no document store`);
+  }
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -46,6 +54,17 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       text: row.message.text ?? '',
       choices: payload.choices,
       language: payload.language,
+      ...(file && deps.documents
+        ? {
+            attachment: {
+              fileName: file.fileName,
+              mimeType: file.mimeType,
+              sizeBytes: file.sizeBytes,
+              downloadPath: attachmentDownloadPath(messageId, file.token),
+              content: () => deps.documents!.read(file.storageKey),
+            },
+          }
+        : {}),
     });
     await deps.db
       .update(messages)

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { markFailed, sendOutbound } from '../pipeline/send-outbound';
 import { eq } from 'drizzle-orm';
+import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
 import { messages } from '../store/schema';
@@ -58,6 +59,8 @@ export function createOutboundWorker(opts: {
   log: Logger;
   /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
   signal?: SignalConversation;
+  /** Where files researchers attach are kept; without it a message with a file fails clearly. */
+  documents?: DocumentStore;
 }): Worker {
   const { adapter } = opts;
   const worker: Worker = new Worker(
@@ -66,7 +69,7 @@ export function createOutboundWorker(opts: {
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       try {
-        const outcome = await sendOutbound({ db: opts.db, log: opts.log, adapter }, parsed.data.messageId);
+        const outcome = await sendOutbound({ db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}) }, parsed.data.messageId);
         if (outcome === 'wait-for-earlier') {
           // Step aside without using an attempt; the earlier reply is being sent by another worker.
           await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);

@@ -23,6 +23,8 @@ export function createSmsAdapter(deps: { provider: SmsProvider; db: Db; log: Log
     // Twilio's limit for one concatenated message; the Saudi gateways accept at least as much.
     capabilities: { maxTextLength: 1600, choices: 'numbered', rateLimit: deps.provider.rateLimit },
     async send(m) {
+      // The console refuses files for SMS (src/messages/file-delivery.ts); this guards any other producer.
+      if (m.attachment) throw new ChannelDeliveryError(`message ${m.messageId} carries a file, which SMS cannot send`, 'sms', false);
       const [row] = await deps.db
         .select({ optedOut: contacts.optedOut, payload: messages.payload })
         .from(messages)

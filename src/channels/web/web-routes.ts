@@ -128,7 +128,12 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
         lastEventId,
         includeInbound: true,
         replayLimit: 200,
-        format: (e) => ({ direction: e.direction, text: e.text, choices: e.choices.map((c) => ({ number: c.number, label: c.label })) }),
+        format: (e) => ({
+          direction: e.direction,
+          text: e.text,
+          choices: e.choices.map((c) => ({ number: c.number, label: c.label })),
+          ...(e.attachment ? { attachment: e.attachment } : {}),
+        }),
       });
       return reply;
     });
