@@ -39,6 +39,9 @@ export function whatsappCapabilities(minIntervalMs: number): ChannelCapabilities
   return { maxTextLength: WHATSAPP_MAX_TEXT, choices: 'numbered', rateLimit: { max: 1, durationMs: Math.max(minIntervalMs, 100) } };
 }
 
+/** WhatsApp cuts media captions at about 1,024 characters. */
+const WHATSAPP_MAX_CAPTION = 1024;
+
 export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter {
   const random = deps.random ?? Math.random;
   const paceMs = () => deps.pacing.minIntervalMs + Math.floor(random() * deps.pacing.jitterMs);
@@ -61,7 +64,7 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
       const gateway = deps.gateway;
       if (!gateway || gateway.status.state !== 'ready') {
         const downMs = gateway?.downForMs() ?? 0;
-        if (gateway && deps.smsFallback && ctx.verifiedMobile && downMs >= deps.smsFallbackAfterMs && deps.smsFallback.accepts(ctx)) {
+        if (gateway && deps.smsFallback && !m.attachment && ctx.verifiedMobile && downMs >= deps.smsFallbackAfterMs && deps.smsFallback.accepts(ctx)) {
           deps.log.warn({ messageId: m.messageId, downMs }, 'WhatsApp down too long: sending this time-critical reply by SMS');
           return deps.smsFallback.send({ mobile: ctx.verifiedMobile }, m);
         }
@@ -75,12 +78,19 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
           throw wait('pacing WhatsApp sends', Math.max(ttl, 50));
         }
       }
-      const parts = splitText(withNumberedChoices(m), WHATSAPP_MAX_TEXT);
+      // A file goes as WhatsApp media; text short enough is its caption, longer text (or choices) goes first.
+      const captioned = m.attachment && m.choices.length === 0 && m.text.length <= WHATSAPP_MAX_CAPTION;
+      const parts = captioned ? [] : splitText(withNumberedChoices(m), WHATSAPP_MAX_TEXT);
       let providerMessageId = '';
       try {
         for (const [i, part] of parts.entries()) {
           if (i > 0) await new Promise((r) => setTimeout(r, paceMs()));
           providerMessageId = await gateway.send(m.channelUserId, part);
+        }
+        if (m.attachment) {
+          if (parts.length) await new Promise((r) => setTimeout(r, paceMs()));
+          const file = { mimeType: m.attachment.mimeType, bytes: await m.attachment.content(), fileName: m.attachment.fileName };
+          providerMessageId = await gateway.sendFile(m.channelUserId, file, captioned ? m.text : '');
         }
       } catch (err) {
         // If the session died under us, wait for it like any other outage; otherwise use up an attempt.
