@@ -99,7 +99,7 @@ const ar = {
   attachCaption: 'تعليق مع الملف (اختياري)',
   attachRefusedSms: 'الرسائل النصية لا تحمل الملفات: أرسله عبر قناة أخرى أو سلّمه في تواصل خارج النظام.',
   attach: 'إرفاق ملف بطلب',
-  attachNote: 'القنوات لا ترسل الملفات بعد: يُحفظ الملف على الطلب ولا يُرسَل.',
+  attachNote: 'يُحفظ الملف على الطلب ولا يُرسَل؛ لإرسال ملف إلى المستفيد استخدم «إرسال ملف للمستفيد» في محادثته.',
   ratings: 'تقييمات الموظفين',
 } as const;
 
@@ -202,7 +202,7 @@ const en: Record<UiKey, string> = {
   attachCaption: 'Caption (optional)',
   attachRefusedSms: 'SMS cannot carry files: send it on another channel or hand it over in an off-line contact.',
   attach: 'Attach a file to a request',
-  attachNote: 'Channels cannot send files yet: the file is stored on the request, not sent.',
+  attachNote: 'The file is kept on the request, not sent; to send one to the beneficiary, use “Send a file” in their conversation.',
   ratings: 'Staff ratings',
 };
 
