@@ -398,6 +398,12 @@ describe('the researcher preference', () => {
     expect(out.effects).toEqual([{ kind: 'handoff', reason: 'requested', priority: 'normal', researcherGender: 'female' }]);
     expect(out.keys).toEqual(['human.open']);
   });
+
+  test('a crisis that mentions a woman goes to anyone at once: no preference read, no question asked', async () => {
+    const { out } = await askedForPerson('امرأة في بيتنا يضربها زوجها الآن وتحتاج مساعدة');
+    expect(out.effects).toEqual([{ kind: 'handoff', reason: 'urgent', priority: 'urgent' }]);
+    expect(out.keys).toEqual(['handoff.urgent', 'human.open']);
+  });
 });
 
 describe('starting a flow without a message (hand back into a flow)', () => {

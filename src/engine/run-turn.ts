@@ -247,7 +247,7 @@ class Turn {
         this.say('common.cancelled');
         return this.startFlow(MAIN_MENU_FLOW);
       case 'human':
-        return this.startFlow(HUMAN_FLOW);
+        return this.startFlow(HUMAN_FLOW, this.preferenceInWords());
       case 'language': {
         const named = this.deps.commands.namedLanguage(this.input.text);
         this.state.language = named ?? (this.lang === 'ar' ? 'en' : 'ar');
@@ -266,6 +266,15 @@ class Turn {
         return this.reprompt();
       }
     }
+  }
+
+  /**
+   * "ابي باحثة": words that ask for a person and already say which; the researcher flow does not ask again.
+   * Read only when the message asked for a person — never from a crisis or a message the bot did not understand,
+   * where "امرأة" describes someone and must not narrow who may take the chat.
+   */
+  private preferenceInWords(): Record<string, string> {
+    return asksForFemaleResearcher(this.input.text) ? { researcherGender: 'female' } : {};
   }
 
   private async urgent(): Promise<void> {
@@ -344,7 +353,7 @@ class Turn {
       case 'human':
         if (plan.reason === 'unclear') this.say('clarify.to-human');
         this.state.frame = null;
-        return this.startFlow(HUMAN_FLOW, plan.reason === 'unclear' ? { handoffReason: 'unclear' } : {});
+        return this.startFlow(HUMAN_FLOW, plan.reason === 'unclear' ? { handoffReason: 'unclear' } : this.preferenceInWords());
       case 'complaint':
         return this.startComplaint();
       case 'answer-faq':
@@ -559,8 +568,6 @@ class Turn {
 
   private async startFlow(flowId: string, data: Record<string, string> = {}): Promise<void> {
     const loaded = this.loadFlow(flowId);
-    // "ابي باحثة": the words that asked for a person already say which; the flow does not ask again.
-    if (flowId === HUMAN_FLOW && asksForFemaleResearcher(this.input.text)) data = { researcherGender: 'female', ...data };
     this.state.frame = this.newFrame(flowId, loaded.revision, loaded.flow.start, data);
     return this.advance(loaded.flow.start);
   }
