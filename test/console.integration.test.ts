@@ -30,6 +30,36 @@ async function fakeTelegram(): Promise<{ url: string; posts: { path: string; bod
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+/** The console's server-sent events, read as a browser's EventSource would. */
+async function openEventStream(base: string, cookie: string): Promise<{ next(match: (e: any) => boolean): Promise<any>; close(): void }> {
+  const abort = new AbortController();
+  const res = await fetch(`${base}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, signal: abort.signal });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const seen: any[] = [];
+  return {
+    async next(match) {
+      for (;;) {
+        const hit = seen.find(match);
+        if (hit) return hit;
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the event stream ended');
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((l) => l.startsWith('data: '));
+          if (data) seen.push(JSON.parse(data.slice(6)));
+        }
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
+
 describe('staff console', () => {
   let wasl: TestWasl;
   let telegram: Awaited<ReturnType<typeof fakeTelegram>>;
@@ -40,6 +70,8 @@ describe('staff console', () => {
     wasl = await startTestWasl({
       db: 'postgres',
       extraEnv: { STAFF_TELEGRAM_BOT_TOKEN: `123456:${'A'.repeat(35)}`, STAFF_TELEGRAM_CHAT_ID: '-100200300', STAFF_TELEGRAM_API_ROOT: telegram.url },
+      // The safety-net poll never runs here: escalations, notices and live events must arrive by push.
+      options: { consoleWatchEveryMs: 3_600_000 },
     });
   }, 180_000);
   afterAll(async () => {
@@ -119,6 +151,27 @@ describe('staff console', () => {
     expect((await chat.say('السلام عليكم')).join()).toContain('أهلًا وسهلًا');
   });
 
+  it('handing back into a flow sends its first question at once; the next answer continues that flow', async () => {
+    const { chat, conversationId } = await escalated();
+    await chat.replies();
+    const r = await signedIn(db(), wasl.url!, { role: 'researcher' });
+    await r.client.post(`/api/conversations/${conversationId}/claim`);
+    const back = await r.client.post(`/api/conversations/${conversationId}/hand-back`, { flow: 'update-data' });
+    expect(back.body).toMatchObject({ status: 'bot', assigneeStaffId: null });
+    // Without the beneficiary writing anything: the notice, then the flow's first question with its choices.
+    const sent = await chat.replies();
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain('الخدمة الآلية');
+    expect(sent[1]).toContain('ما الذي تغيّر؟');
+    expect(sent[1]).toContain('رقم الجوال');
+    const [c] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect(c!.state).toMatchObject({ frame: { flow: 'update-data', step: 'ask-what-changed' } });
+    // The next message answers that question (by its number), not the main menu.
+    await chat.say('1');
+    const [after] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect((after!.state as any).frame).toMatchObject({ flow: 'update-data', data: { changed: 'phone' } });
+  });
+
   it('internal notes are kept on the record and never sent', async () => {
     const { chat, conversationId } = await escalated();
     await chat.replies();
@@ -134,10 +187,9 @@ describe('staff console', () => {
     const { conversationId } = await escalated('ابي باحثة');
     const male = await signedIn(db(), wasl.url!, { role: 'researcher', gender: 'male' });
     const female = await signedIn(db(), wasl.url!, { role: 'researcher', gender: 'female', caseloadLimit: 1 });
-    await waitFor('the watcher to record the preference', async () => {
-      const [c] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
-      return c?.researcherGender === 'female';
-    });
+    // "ابي باحثة" says it already: saved with the handoff, not asked again.
+    const [asked] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect(asked!.researcherGender).toBe('female');
     const refused = await male.client.post(`/api/conversations/${conversationId}/claim`);
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('ROUTING_ERR_FEMALE_REQUESTED');
@@ -159,6 +211,51 @@ describe('staff console', () => {
     expect((await male.client.post(`/api/conversations/${complaint.conversationId}/claim`)).body.code).toBe('ROUTING_ERR_COMPLAINTS_TEAM');
     const team = await signedIn(db(), wasl.url!, { role: 'researcher', team: 'complaints' });
     expect((await team.client.post(`/api/conversations/${complaint.conversationId}/claim`)).status).toBe(200);
+  });
+
+  it('the beneficiary chooses a female researcher in the chat: a male researcher’s claim is refused, a female’s succeeds', async () => {
+    const chat = wasl.chat();
+    await chat.say('السلام عليكم');
+    const offered = (await chat.say('موظف')).join('\n');
+    expect(offered).toContain('باحثة أم باحث');
+    const conversationId = (await chat.conversationId())!;
+    expect(await chat.say('1')).toEqual([expect.stringContaining('سجّلنا اختيارك')]);
+    const [c] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
+    expect(c).toMatchObject({ status: 'waiting', researcherGender: 'female' });
+
+    const male = await signedIn(db(), wasl.url!, { role: 'researcher', gender: 'male' });
+    const female = await signedIn(db(), wasl.url!, { role: 'researcher', gender: 'female' });
+    const refused = await male.client.post(`/api/conversations/${conversationId}/claim`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'ROUTING_ERR_FEMALE_REQUESTED', error: 'the beneficiary asked for a female researcher' });
+    // The console shows the preference.
+    const page = await female.client.get(`/console/conversations/${conversationId}`);
+    expect(page.text).toMatch(/id="conv-preference" data-gender="female"/);
+    expect((await female.client.post(`/api/conversations/${conversationId}/claim`)).status).toBe(200);
+
+    // A male-researcher preference is honoured the same way.
+    const second = await escalated('موظف');
+    await second.chat.replies();
+    await second.chat.say('باحث');
+    const femaleRefused = await female.client.post(`/api/conversations/${second.conversationId}/claim`);
+    expect(femaleRefused.body.code).toBe('ROUTING_ERR_MALE_REQUESTED');
+    expect((await male.client.post(`/api/conversations/${second.conversationId}/claim`)).status).toBe(200);
+  });
+
+  it('an escalation is pushed to the console live stream (no polling) and a held chat’s new message too', async () => {
+    const r = await signedIn(db(), wasl.url!, { role: 'researcher' });
+    const stream = await openEventStream(wasl.url!, r.client.cookieHeader());
+    try {
+      const { chat, conversationId } = await escalated('موظف');
+      const event = await stream.next((e) => e.type === 'conversation.escalated' && e.conversationId === conversationId);
+      expect(event).toMatchObject({ queue: 'shared', priority: 'normal' });
+      await chat.replies();
+      await r.client.post(`/api/conversations/${conversationId}/claim`);
+      await chat.post('هل من جديد؟');
+      await stream.next((e) => e.type === 'message.received' && e.conversationId === conversationId);
+    } finally {
+      stream.close();
+    }
   });
 
   it('an escalation is announced to the staff Telegram group without the beneficiary’s words', async () => {

@@ -9,6 +9,7 @@ import { auditLog, contacts, messages, requestDocuments, requests } from '../src
 import { MessageAck } from '../src/channels/whatsapp/delivery-acks';
 import { loadEnv } from '../src/config/load-config';
 import { FakeWhatsappPhone, WhatsappChat, startWhatsappWasl, type FakeMediaSpec } from './fakes/fake-whatsapp-client';
+import { signedIn } from './console-client';
 import { waitFor, type TestWasl } from './support/harness';
 
 // A 1×1 JPEG is enough: the document store keeps bytes, it does not decode them.
@@ -151,6 +152,24 @@ describe('WhatsApp channel (fake client, PGlite)', () => {
     // The beneficiary answers the human: stored, and the bot stays silent.
     expect(await c.say('أبغى أسأل عن المساعدات')).toEqual([]);
     expect(await c.say('1')).toEqual([]);
+  });
+
+  it('a file a researcher attaches in the console goes as WhatsApp media with its caption', async () => {
+    const c = chat();
+    await c.say('السلام عليكم');
+    await c.say('موظف');
+    const conversationId = (await c.conversation())!.conversation.id;
+    await waitFor('the chat to wait', async () => (await c.conversation())!.conversation.status === 'waiting');
+    const r = await signedIn(wasl.database.db, wasl.url!, { role: 'researcher' });
+    expect((await r.client.post(`/api/conversations/${conversationId}/claim`)).status).toBe(200);
+    const sent = await r.client.post(`/api/conversations/${conversationId}/attachments`, { fileName: 'الإيصال.jpg', base64: JPEG.toString('base64'), caption: 'صورة الإيصال' });
+    expect(sent.status).toBe(201);
+    const media = await waitFor('the media send', async () => phone.sent.find((m) => m.chatId === c.chatId && m.media));
+    expect(media.body).toBe('صورة الإيصال');
+    expect(media.media).toMatchObject({ mimetype: 'image/jpeg', filename: 'الإيصال.jpg' });
+    expect(Buffer.compare(media.media!.bytes, JPEG)).toBe(0);
+    const [row] = await wasl.database.db.select().from(messages).where(eq(messages.id, sent.body.messageId));
+    expect(row).toMatchObject({ status: 'sent', providerMessageId: media.id });
   });
 
   it('serves the status route to signed-in staff only: a bearer that is not a staff API token is refused', async () => {

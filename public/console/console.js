@@ -63,7 +63,9 @@
     e.preventDefault();
     var buttons = form.querySelectorAll('button');
     buttons.forEach(function (b) { b.disabled = true; });
-    var bodyPromise = form.hasAttribute('data-file') ? readFile(form.querySelector('input[type=file]')) : Promise.resolve(formBody(form));
+    var bodyPromise = form.hasAttribute('data-file')
+      ? readFile(form.querySelector('input[type=file]')).then(function (file) { return Object.assign(formBody(form), file); })
+      : Promise.resolve(formBody(form));
     bodyPromise
       .then(function (body) { return api('POST', form.getAttribute('data-api'), body); })
       .then(function () { if (form.hasAttribute('data-reload')) location.reload(); })

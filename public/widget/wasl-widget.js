@@ -262,7 +262,13 @@
       }
       status.textContent = '';
       if (startButton && startButton.parentNode) startButton.parentNode.removeChild(startButton);
-      addMessage(data.direction === 'in' ? 'in' : 'out', String(data.text || ''), ev.lastEventId);
+      var bubble = addMessage(data.direction === 'in' ? 'in' : 'out', String(data.text || ''), ev.lastEventId);
+      // A file a researcher sent: a download link on the Wasl server (never rendered inside the page).
+      if (bubble && data.attachment && typeof data.attachment.url === 'string' && /^\/api\/files\/\d+\/[0-9a-f]{64}$/.test(data.attachment.url)) {
+        var link = el('a', { class: 'file', href: base + data.attachment.url, download: '', target: '_blank', rel: 'noopener noreferrer' }, '📎 ' + String(data.attachment.fileName || 'file'));
+        bubble.appendChild(document.createElement('br'));
+        bubble.appendChild(link);
+      }
       // Buttons belong to the latest message only; what the person wrote clears them.
       showChoices(data.direction === 'out' ? data.choices : [], data.direction === 'out' && data.stars === true);
     };

@@ -14,6 +14,7 @@ import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
 import { effectiveTrustProxy, type Env, type RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
+import { registerAttachmentDownloads } from '../documents/attachment-links';
 import { createDocumentStore } from '../documents/document-store';
 import { createFaqResponder } from '../faq/faq-responder';
 import { buildServer } from '../http/build-server';
@@ -28,6 +29,7 @@ import { buildUnderstanding } from '../nlu/understanding';
 import { createActionHandlers } from '../pipeline/action-handlers';
 import { createRatingLinks } from '../surveys/rating-links';
 import { registerRatingLinkRoutes } from '../surveys/rating-link-routes';
+import { createSignalPublisher } from '../pipeline/conversation-signals';
 import { createEngineDrain } from '../pipeline/drain-conversation';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
@@ -55,6 +57,8 @@ export interface StartOptions {
   retention?: false;
   /** Where the default logger writes (tests capture it); lines are masked either way. */
   logDestination?: DestinationStream;
+  /** How often the console's escalation watcher polls as a safety net (escalations are pushed); default 30 s. */
+  consoleWatchEveryMs?: number;
   /** How often the surveys role looks for served requests without a survey; false: never (tests). */
   surveySweepEveryMs?: number | false;
 }
@@ -119,18 +123,14 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const faq = createFaqResponder(content.faq, renderer);
     const understanding = await buildUnderstanding({ intents: content.intents, faq: content.faq, policy: content.organisation.handoff });
     const understand = (text: string) => understanding.understand(text);
+    const signal = createSignalPublisher(redis, env.QUEUE_PREFIX);
+    const turnServices = { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS };
     const drain = createEngineDrain({
       db: database.db,
       queues,
       log,
-      content,
-      renderer,
-      calendar,
-      sealer,
-      faq,
-      understand,
-      actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }),
-      thresholds: THRESHOLDS,
+      ...turnServices,
+      signal,
       clock: opts.clock ?? (() => new Date()),
     });
 
@@ -179,7 +179,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
-      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
+      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log, signal, documents }));
     }
     for (const worker of workers) {
       worker.on('completed', (job, result) => {
@@ -220,7 +220,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       });
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
       await registerRatingLinkRoutes(server, { db: database.db, ingest: channelContext.ingest, ratingLinks, renderer, organisation: content.organisation, clock: opts.clock ?? (() => new Date()) });
-      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, clock: opts.clock ?? (() => new Date()) });
+      registerAttachmentDownloads(server, { db: database.db, documents });
+      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()), ...(opts.consoleWatchEveryMs ? { watchEveryMs: opts.consoleWatchEveryMs } : {}) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;
@@ -235,7 +236,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         queues,
         log,
         organisation: content.organisation,
-        engine: { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS },
+        engine: turnServices,
         clock: opts.clock ?? (() => new Date()),
         ...(opts.surveySweepEveryMs !== undefined ? { sweepEveryMs: opts.surveySweepEveryMs } : {}),
       });

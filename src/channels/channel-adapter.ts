@@ -24,6 +24,18 @@ export interface OutboundEnvelope {
   language: 'ar' | 'en';
   /** The template the text was rendered from, when there is one (a channel may dress some prompts up, e.g. stars). */
   template?: string;
+  /** A file a researcher sends; each channel sends it natively or as a download link (src/messages/file-delivery.ts). */
+  attachment?: EnvelopeAttachment;
+}
+
+export interface EnvelopeAttachment {
+  fileName: string;
+  mimeType: string;
+  sizeBytes: number;
+  /** The download link's path on the web role (`/api/files/…`), for channels that send a link. */
+  downloadPath: string;
+  /** The file's bytes, read from the document store when a channel sends the file itself. */
+  content(): Promise<Buffer>;
 }
 
 export interface DeliveryReceipt {

@@ -12,6 +12,7 @@ import { outboundPayloadSchema } from '../messages/outbound-message';
 import type { Db } from '../store/database';
 import { SURVEY_RATING_TEMPLATE } from '../surveys/survey-flow';
 import { contacts, conversations, messages } from '../store/schema';
+import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { OutboundEnvelope } from './channel-adapter';
 
 /** One message as a stream shows it; `id` is the message id, which is also the SSE event id. */
@@ -22,13 +23,24 @@ export interface ReplyEvent {
   choices: { number: number; value: string; label: string }[];
   /** A survey's rating question: a widget shows its options 1–5 as stars. */
   stars?: boolean;
+  /** A file a researcher sent: a download link on the web role (src/documents/attachment-links.ts). */
+  attachment?: { fileName: string; mimeType: string; sizeBytes: number; url: string };
 }
 
 export const replyTopic = (prefix: string, channel: ChannelName, userId: string) => `${prefix}:${channel}:${userId}`;
 
 /** Called by an adapter's `send`: hands the reply to whichever web process holds the person's stream. */
 export async function publishReply(redis: Redis, prefix: string, channel: ChannelName, m: OutboundEnvelope): Promise<void> {
-  const event: ReplyEvent = { id: m.messageId, direction: 'out', text: m.text, choices: m.choices, ...(m.template === SURVEY_RATING_TEMPLATE ? { stars: true } : {}) };
+  const event: ReplyEvent = {
+    id: m.messageId,
+    direction: 'out',
+    text: m.text,
+    choices: m.choices,
+    ...(m.template === SURVEY_RATING_TEMPLATE ? { stars: true } : {}),
+    ...(m.attachment
+      ? { attachment: { fileName: m.attachment.fileName, mimeType: m.attachment.mimeType, sizeBytes: m.attachment.sizeBytes, url: m.attachment.downloadPath } }
+      : {}),
+  };
   await redis.publish(replyTopic(prefix, channel, m.channelUserId), JSON.stringify(event));
 }
 
@@ -144,6 +156,14 @@ async function missedEvents(opts: StreamRepliesOptions): Promise<ReplyEvent[]> {
   return rows.reverse().map((m) => {
     const payload = m.direction === 'out' ? outboundPayloadSchema.safeParse(m.payload) : null;
     const stars = payload?.success && payload.data.template === SURVEY_RATING_TEMPLATE;
-    return { id: m.id, direction: m.direction, text: m.text ?? '', choices: payload?.success ? payload.data.choices : [], ...(stars ? { stars } : {}) };
+    const file = payload?.data?.attachment;
+    return {
+      id: m.id,
+      direction: m.direction,
+      text: m.text ?? '',
+      choices: payload?.success ? payload.data.choices : [],
+      ...(stars ? { stars } : {}),
+      ...(file ? { attachment: { fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.sizeBytes, url: attachmentDownloadPath(m.id, file.token) } } : {}),
+    };
   });
 }

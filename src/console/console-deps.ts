@@ -6,6 +6,7 @@ import type { Content } from '../content/load-content';
 import type { SurveySubject } from '../conversations/conversation-ops';
 import type { DocumentStore } from '../documents/document-store';
 import type { Sealer } from '../identity/sealed-value';
+import type { TurnServices } from '../pipeline/engine-deps';
 import type { Queues } from '../queue/queues';
 import type { Db } from '../store/database';
 import type { ReplyRenderer } from '../templating/render-reply';
@@ -21,9 +22,11 @@ export interface ConsoleDeps {
   sealer: Sealer;
   documents: DocumentStore;
   clock?: () => Date;
+  /** The engine's services, so handing back into a flow sends its first question at once; absent = on the next message. */
+  engine?: TurnServices;
   /** Replaces surveys/schedule-survey.ts (tests that must not schedule); default: the real one. */
   scheduleSurvey?: (subject: SurveySubject) => Promise<void>;
-  /** How often the escalation watcher polls. @defaultValue 2000 */
+  /** How often the escalation watcher's safety-net poll runs (escalations are pushed). @defaultValue 30000 */
   watchEveryMs?: number;
   /** Sign-in limits. @defaultValue 5 per account, 20 per IP, per 15 minutes */
   loginLimits?: { perAccount?: number; perIp?: number; windowSeconds?: number };

@@ -1,7 +1,8 @@
 /**
  * The staff console (`/console`) and its JSON API (`/api/…`), in one encapsulated Fastify context with its own
  * error handler, form parser and security headers (a Content-Security-Policy without inline scripts). Also
- * starts what the console needs behind the scenes: live events over Redis, the escalation watcher and the
+ * starts what the console needs behind the scenes: live events over Redis, the escalation watcher (engine signals
+ * pushed over Redis, with a slow poll as a safety net) and the
  * `staff-notify` queue. Registered by the web role: `const c = await registerConsole(server, deps)` before
  * `listen`, and `c.close()` on shutdown.
  */
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { createConversationOps } from '../conversations/conversation-ops';
+import { createFlowStarter } from '../pipeline/start-flow';
 import { createLoginThrottle } from '../staff/login-throttle';
 import { startEscalationWatcher } from '../staff/escalation-watcher';
 import { createStaffNotifier, staffNotifyConfigured } from '../staff/staff-notify';
@@ -64,21 +66,31 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
   const events = await createLiveEvents(deps.redis, prefix);
   const connection = { url: deps.env.REDIS_URL, maxRetriesPerRequest: null } as const;
   const notifier = staffNotifyConfigured(deps.env) ? createStaffNotifier({ env: deps.env, db: deps.db, log: deps.log, connection, prefix }) : null;
-  const watcher = startEscalationWatcher({
+  const watcher = await startEscalationWatcher({
     db: deps.db,
     redis: deps.redis,
     prefix,
     log: deps.log,
     events,
     ...(notifier ? { notify: (n) => notifier.notify(n) } : {}),
-    everyMs: deps.watchEveryMs ?? 2000,
+    ...(deps.watchEveryMs ? { everyMs: deps.watchEveryMs } : {}),
     clock,
   });
   const survey =
     deps.scheduleSurvey ??
     ((subject) => scheduleSurvey({ db: deps.db, queues: deps.queues, log: deps.log, organisation: deps.content.organisation, clock }, subject));
   const fullDeps: ConsoleDeps = { ...deps, scheduleSurvey: survey };
-  const ops = createConversationOps({ db: deps.db, queues: deps.queues, content: deps.content, renderer: deps.renderer, log: deps.log, clock, scheduleSurvey: survey });
+  const ops = createConversationOps({
+    db: deps.db,
+    queues: deps.queues,
+    content: deps.content,
+    renderer: deps.renderer,
+    log: deps.log,
+    clock,
+    scheduleSurvey: survey,
+    documents: deps.documents,
+    ...(deps.engine ? { startFlow: createFlowStarter(deps.engine) } : {}),
+  });
   const throttle = createLoginThrottle(deps.redis, prefix, deps.loginLimits);
 
   await app.register(async (ctx) => {
@@ -138,7 +150,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
   return {
     async close() {
-      watcher.stop();
+      await watcher.stop();
       await notifier?.close();
       await events.close();
     },

@@ -14,6 +14,12 @@ import type { Db, Tx } from '../store/database';
 import { conversations, notes, staff } from '../store/schema';
 import type { ReplyRenderer } from '../templating/render-reply';
 import { ConflictError, ConsoleError, InvalidInputError, NotFoundError } from '../console/console-errors';
+import { randomBytes } from 'node:crypto';
+import { MAX_DOCUMENT_BYTES, type DocumentStore } from '../documents/document-store';
+import { sniffDocumentType } from '../documents/document-type';
+import type { ChannelName } from '../messages/channel-name';
+import { fileDelivery } from '../messages/file-delivery';
+import type { FlowStarter } from '../pipeline/start-flow';
 import { mayHold } from './routing';
 import { writeOutbound, type QueuedOutbound } from './write-outbound';
 
@@ -34,6 +40,10 @@ export interface ConversationOpsDeps {
   renderer: ReplyRenderer;
   log: Logger;
   clock(): Date;
+  /** Where files researchers send are kept (the same store as inbound documents); absent = attaching is refused. */
+  documents?: DocumentStore;
+  /** Runs a flow's start for hand-back into a flow (src/pipeline/start-flow.ts); absent = the flow waits for the next message. */
+  startFlow?: FlowStarter;
   /** Wired to surveys/schedule-survey.ts by the composition root; absent = no survey is scheduled. */
   scheduleSurvey?: (subject: SurveySubject) => Promise<void>;
 }
@@ -185,6 +195,55 @@ export function createConversationOps(deps: ConversationOpsDeps) {
     },
 
     /**
+     * Sends a file to the beneficiary through their channel: checked like an inbound document (at most 10 MB, and
+     * by its bytes a JPEG, PNG, WebP or PDF, whatever its name claims), kept in the document store, queued as a
+     * staff message carrying the file, and audited. SMS cannot carry one (src/messages/file-delivery.ts).
+     */
+    async attach(me: StaffPrincipal, conversationId: number, file: { fileName: string; bytes: Buffer; caption?: string | undefined }): Promise<QueuedOutbound> {
+      if (!deps.documents) throw new ConsoleError('this server has no document store for attachments', 'CONV_ERR_NO_DOCUMENT_STORE', 503);
+      if (file.bytes.length === 0) throw new InvalidInputError('the file is empty', { fileName: file.fileName });
+      if (file.bytes.length > MAX_DOCUMENT_BYTES) {
+        throw new InvalidInputError(`the file is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`, { fileName: file.fileName, sizeBytes: file.bytes.length });
+      }
+      const mimeType = sniffDocumentType(file.bytes);
+      if (!mimeType) throw new InvalidInputError('only JPEG, PNG or WebP images and PDF files can be sent (checked by content, not by name)', { fileName: file.fileName });
+      const queued = await db.transaction(async (tx) => {
+        const conv = await lockConversation(tx, conversationId);
+        if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
+        if (fileDelivery[conv.channel as ChannelName] === 'none') {
+          throw new ConflictError(
+            `the beneficiary is on ${conv.channel}, which cannot carry files; send it on another channel or hand it over in an off-line contact`,
+            'CONV_ERR_CHANNEL_CANNOT_SEND_FILES',
+            { channel: conv.channel },
+          );
+        }
+        const storageKey = await deps.documents!.save(file.bytes);
+        const attachment = { storageKey, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length, token: randomBytes(32).toString('hex') };
+        const out = await writeOutbound(tx, {
+          conversationId,
+          channel: conv.channel,
+          author: 'staff',
+          staffId: me.id,
+          text: file.caption?.trim() ?? '',
+          language: languageOf(conv, deps.content.organisation.defaultLanguage),
+          attachment,
+        });
+        await tx.update(conversations).set({ updatedAt: deps.clock() }).where(eq(conversations.id, conversationId));
+        await recordAudit(tx, {
+          staffId: me.id,
+          action: 'conversation.attach',
+          subjectKind: 'conversation',
+          subjectId: conversationId,
+          beneficiaryId: conv.beneficiaryId,
+          details: { messageId: out.id, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length },
+        });
+        return out;
+      });
+      await send([queued]);
+      return queued;
+    },
+
+    /**
      * Closes the chat. With `survey` the satisfaction survey is scheduled (policy practice 3: after every
      * service); without it a reason is required and recorded.
      */
@@ -221,8 +280,9 @@ export function createConversationOps(deps: ConversationOpsDeps) {
     },
 
     /**
-     * Gives the chat back to the bot, optionally into a chosen flow (its frame set at the flow's start, so the
-     * beneficiary's next message continues there), and tells the beneficiary.
+     * Gives the chat back to the bot and tells the beneficiary. Into a chosen flow, the flow starts at once in the
+     * same transaction (under the drain's row lock), so its first question follows the notice without the
+     * beneficiary writing first; their next message answers it.
      */
     async handBack(me: StaffPrincipal, conversationId: number, opts: { flow?: string | undefined }): Promise<ConversationRow> {
       let frame: Frame | null = null;
@@ -236,14 +296,9 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         if (!['human', 'waiting'].includes(conv.status) || !mayActOn(me, conv)) {
           throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
         }
-        const state = { ...parseConversationState(conv.state), frame, misses: 0 };
-        const [row] = await tx
-          .update(conversations)
-          .set({ status: 'bot', assigneeStaffId: null, handoffReason: null, handoffPriority: null, handedOffAt: null, researcherGender: null, state, updatedAt: deps.clock() })
-          .where(eq(conversations.id, conversationId))
-          .returning();
+        const now = deps.clock();
         const lang = languageOf(conv, deps.content.organisation.defaultLanguage);
-        const queued = await writeOutbound(tx, {
+        const notice = await writeOutbound(tx, {
           conversationId,
           channel: conv.channel,
           author: 'system',
@@ -252,6 +307,21 @@ export function createConversationOps(deps: ConversationOpsDeps) {
           language: lang,
           template: 'handoff.returned-to-bot',
         });
+        const released = { status: 'bot' as const, assigneeStaffId: null, handoffReason: null, handoffPriority: null, handedOffAt: null, researcherGender: null };
+        let update: Partial<typeof conversations.$inferInsert>;
+        const queued: QueuedOutbound[] = [notice];
+        if (opts.flow && deps.startFlow) {
+          const started = await deps.startFlow(tx, { ...conv, ...released, state: { ...parseConversationState(conv.state), frame: null, misses: 0 } }, opts.flow, now);
+          queued.push(...started.outbound.map((o) => ({ ...o, conversationId })));
+          update = { ...released, state: started.state, updatedAt: now };
+          if (started.handoff) {
+            // Handed back into the researcher flow: the chat waits in the queue again, as a new escalation.
+            Object.assign(update, { status: 'waiting', handoffReason: started.handoff.reason, handoffPriority: started.handoff.priority, handedOffAt: now, researcherGender: started.handoff.researcherGender ?? null });
+          }
+        } else {
+          update = { ...released, state: { ...parseConversationState(conv.state), frame, misses: 0 }, updatedAt: now };
+        }
+        const [row] = await tx.update(conversations).set(update).where(eq(conversations.id, conversationId)).returning();
         await recordAudit(tx, {
           staffId: me.id,
           action: 'conversation.hand-back',
@@ -262,12 +332,12 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         });
         return { row: row!, queued };
       });
-      await send([queued]);
+      await send(queued);
       return row;
     },
 
-    /** Records the beneficiary's wish for a female researcher (or clears it); claim and transfer honour it. */
-    async setResearcherGender(me: StaffPrincipal, conversationId: number, gender: 'female' | null): Promise<ConversationRow> {
+    /** Records the beneficiary's wish for a female or a male researcher (or clears it); claim and transfer honour it. */
+    async setResearcherGender(me: StaffPrincipal, conversationId: number, gender: 'female' | 'male' | null): Promise<ConversationRow> {
       return db.transaction(async (tx) => {
         const conv = await lockConversation(tx, conversationId);
         const [row] = await tx.update(conversations).set({ researcherGender: gender }).where(eq(conversations.id, conversationId)).returning();

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { outboundPayloadSchema } from '../messages/outbound-message';
 import { parseConversationState } from '../engine/conversation-state';
 import type { StaffPrincipal } from '../staff/staff-roles';
 import type { Db } from '../store/database';
@@ -120,6 +121,8 @@ export const historyMessageSchema = z.object({
   status: z.string(),
   error: z.string().nullable(),
   attachments: z.number(),
+  /** The file a researcher sent with this message, if any. */
+  file: z.object({ fileName: z.string(), mimeType: z.string(), sizeBytes: z.number() }).nullable(),
   at: z.string(),
 });
 
@@ -192,9 +195,16 @@ export async function getConversationDetail(db: Db, me: StaffPrincipal, id: numb
       status: m.status,
       error: m.error,
       attachments: Array.isArray((m.payload as { media?: unknown[] })?.media) ? (m.payload as { media: unknown[] }).media.length : 0,
+      file: sentFile(m.direction, m.payload),
       at: m.createdAt.toISOString(),
     })),
     notes: noteRows.map(({ n, staffName }) => ({ id: n.id, staffName, text: n.text, at: n.createdAt.toISOString() })),
     requests: requestRows,
   };
+}
+
+function sentFile(direction: string, payload: unknown): { fileName: string; mimeType: string; sizeBytes: number } | null {
+  if (direction !== 'out') return null;
+  const a = outboundPayloadSchema.safeParse(payload).data?.attachment;
+  return a ? { fileName: a.fileName, mimeType: a.mimeType, sizeBytes: a.sizeBytes } : null;
 }

@@ -4,7 +4,7 @@
  * send with `queues.enqueueSend` only after its transaction commits (transactional outbox, ARCHITECTURE.md step 3).
  */
 import type { ChannelName } from '../messages/channel-name';
-import type { OutboundPayload } from '../messages/outbound-message';
+import type { OutboundAttachment, OutboundPayload } from '../messages/outbound-message';
 import type { DbOrTx } from '../store/database';
 import { messages } from '../store/schema';
 
@@ -18,6 +18,7 @@ export interface OutboundDraft {
   template?: string;
   /** The `@sms` rendering of a time-critical notice (OutboundPayload.smsText). */
   smsText?: string;
+  attachment?: OutboundAttachment;
 }
 
 export interface QueuedOutbound {
@@ -32,6 +33,7 @@ export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<Queue
     language: d.language,
     ...(d.template ? { template: d.template } : {}),
     ...(d.smsText !== undefined ? { smsText: d.smsText } : {}),
+    ...(d.attachment ? { attachment: d.attachment } : {}),
   };
   const [row] = await tx
     .insert(messages)

@@ -18,7 +18,13 @@ export const actionCatalog = {
     description: 'Hand the conversation to a social researcher; the bot stays silent until handed back.',
     outcomes: ['open', 'closed'],
     outputs: ['nextOpening', 'workingHours'],
-    args: ['reason', 'priority'],
+    args: ['reason', 'priority', 'researcherGender'],
+  },
+  'handoff.preference': {
+    description: 'Record `researcherGender` (female, male, or any) as the waiting chat\'s researcher preference; routing honours it.',
+    outcomes: ['recorded'],
+    outputs: [],
+    args: [],
   },
   'requests.create': {
     description:

@@ -13,7 +13,7 @@ import { languages, type Language } from '../templating/template-catalog';
 import type { ReplyInput } from '../messages/outbound-message';
 import { createCommandMatcher } from './commands';
 import type { ConversationState } from './conversation-state';
-import { runTurn, type ActionCall, type ActionResult, type ConversationMode, type EngineDeps, type TurnEffect } from './run-turn';
+import { runTurn, startFlowTurn, type ActionCall, type ActionResult, type ConversationMode, type EngineDeps, type TurnEffect } from './run-turn';
 
 const root = path.join(__dirname, '../..');
 const sealer = createSealer('a'.repeat(64));
@@ -54,6 +54,7 @@ function recordingActions() {
               kind: 'handoff',
               reason: String(call.frame.data.handoffReason ?? call.args.reason ?? 'requested'),
               priority: call.frame.data.handoffPriority === 'urgent' ? 'urgent' : 'normal',
+              ...(call.frame.data.researcherGender === 'female' ? { researcherGender: 'female' as const } : {}),
             },
           ],
         };
@@ -69,6 +70,10 @@ function recordingActions() {
             documentsCount: 1,
           },
         };
+      case 'handoff.preference': {
+        const g = call.frame.data.researcherGender;
+        return { outcome: 'recorded', effects: [{ kind: 'researcher-preference', gender: g === 'female' || g === 'male' ? g : null }] };
+      }
       case 'conversation.set-language':
         return { outcome: 'done', language: call.frame.data.language === 'en' ? 'en' : 'ar' };
       case 'faq.answer':
@@ -310,7 +315,7 @@ describe('after too many answers that do not fit', () => {
     const out = await c.send(answer);
     expect(out.effects).toEqual([{ kind: 'handoff', reason: 'requested', priority: 'normal' }]);
     expect(c.actions.calls).toEqual([expect.objectContaining({ name: 'handoff', args: { reason: 'requested' } })]);
-    expect(out.keys).toEqual(['human.open']);
+    expect(out.keys).toEqual(['human.open', 'human.ask-researcher']);
   });
 
   test('"2" declines and the question is asked again, with a fresh count', async () => {
@@ -354,5 +359,71 @@ describe('while a researcher has the conversation', () => {
     const out = await c.send(text);
     expect(out).toMatchObject({ keys: [], effects: [] });
     expect(c.state).toEqual(before);
+  });
+});
+
+describe('the researcher preference', () => {
+  /** Asks for a person; the drain puts the chat in the queue (waiting) when the turn hands off. */
+  async function askedForPerson(text: string): Promise<{ c: Conversation; out: Sent }> {
+    const c = new Conversation();
+    await c.send('السلام عليكم');
+    const out = await c.send(text);
+    if (out.effects.some((e) => e.kind === 'handoff')) c.mode = 'waiting';
+    return { c, out };
+  }
+
+  test('the chat is queued at once, then the beneficiary may choose a female or a male researcher', async () => {
+    const { c, out } = await askedForPerson('موظف');
+    expect(out.effects).toEqual([{ kind: 'handoff', reason: 'requested', priority: 'normal' }]);
+    expect(out.keys).toEqual(['human.open', 'human.ask-researcher']);
+    expect(out.replies[1]!.choices!.map((ch) => ch.value)).toEqual(['female', 'male', 'any']);
+    const chosen = await c.send('1');
+    expect(chosen.effects).toEqual([{ kind: 'researcher-preference', gender: 'female' }]);
+    expect(chosen.keys).toEqual(['human.preference-recorded']);
+    expect(c.frame).toBeNull();
+  });
+
+  test.each([
+    ['باحث', 'male'],
+    ['A male researcher', 'male'],
+    ['لا فرق', null],
+  ])('%j while waiting answers the question (%s)', async (answer, gender) => {
+    const { c } = await askedForPerson('موظف');
+    expect((await c.send(answer)).effects).toEqual([{ kind: 'researcher-preference', gender }]);
+  });
+
+  test('anything else while waiting is for the researcher: no reply, the question stays open', async () => {
+    const { c } = await askedForPerson('موظف');
+    const out = await c.send('عندي مشكلة في الإيجار');
+    expect(out.keys).toEqual([]);
+    expect(out.effects).toEqual([]);
+    expect(c.frame).toMatchObject({ flow: 'human', step: 'ask-researcher' });
+    expect((await c.send('2')).effects).toEqual([{ kind: 'researcher-preference', gender: 'male' }]);
+  });
+
+  test('"ابي باحثة" already says it: the handoff carries the preference and nothing is asked', async () => {
+    const { out } = await askedForPerson('ابي باحثة');
+    expect(out.effects).toEqual([{ kind: 'handoff', reason: 'requested', priority: 'normal', researcherGender: 'female' }]);
+    expect(out.keys).toEqual(['human.open']);
+  });
+
+  test('a crisis that mentions a woman goes to anyone at once: no preference read, no question asked', async () => {
+    const { out } = await askedForPerson('امرأة في بيتنا يضربها زوجها الآن وتحتاج مساعدة');
+    expect(out.effects).toEqual([{ kind: 'handoff', reason: 'urgent', priority: 'urgent' }]);
+    expect(out.keys).toEqual(['handoff.urgent', 'human.open']);
+  });
+});
+
+describe('starting a flow without a message (hand back into a flow)', () => {
+  test('runs the flow to its first question', async () => {
+    const c = new Conversation();
+    const deps: EngineDeps = { ...baseDeps, runAction: c.actions.run };
+    const before = structuredClone(c.state);
+    const out = await startFlowTurn(deps, c.state, 'status');
+    expect(c.state).toEqual(before);
+    expect(out.replies.map((r) => r.template)).toEqual(['status.ask-reference']);
+    expect(out.state.frame).toMatchObject({ flow: 'status', step: 'ask-reference' });
+    c.state = out.state;
+    expect((await c.send('طلباتي')).keys).toEqual(['status.none']);
   });
 });

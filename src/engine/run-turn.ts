@@ -12,6 +12,7 @@ import type { Language } from '../templating/template-catalog';
 import { defaultHandoffPolicy, type HandoffPolicy } from '../nlu/handoff-policy-schema';
 import { intentNames, type IntentName } from '../nlu/intent-names';
 import { faqIntents, flowForIntent, routeMessage, type RouteDecision } from '../nlu/route-message';
+import { asksForFemaleResearcher } from '../nlu/researcher-preference';
 import type { UnderstandingResult } from '../nlu/understanding';
 import { actionCatalog, type ActionName } from './action-catalog';
 import { type CommandMatcher, type GlobalCommand, normalizeForMatch } from './commands';
@@ -26,8 +27,10 @@ import { openingTextVariable, planFreeText, topicLabel, type FreeTextPlan } from
 export type TextUnderstanding = UnderstandingResult;
 
 export type TurnEffect =
-  | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent' }
+  | { kind: 'handoff'; reason: string; priority: 'normal' | 'high' | 'urgent'; researcherGender?: 'female' | 'male' }
   | { kind: 'return-to-bot' }
+  /** The beneficiary's choice of researcher, answered after the handoff; null = no preference. */
+  | { kind: 'researcher-preference'; gender: 'female' | 'male' | null }
   /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
   | { kind: 'redact-input'; text: string }
   /** An action wrote a message into another conversation's outbox; it is queued once the turn commits. */
@@ -100,6 +103,19 @@ export async function runTurn(deps: EngineDeps, state: ConversationState, input:
   return { state: turn.state, replies: turn.replies, effects: turn.effects };
 }
 
+/**
+ * Starts `flowId` for a conversation without a message to answer (a researcher hands the chat back into a chosen
+ * flow): the flow runs from its start until its first question, whose prompt is among the replies. `data` seeds
+ * the new frame's variables.
+ */
+export async function startFlowTurn(deps: EngineDeps, state: ConversationState, flowId: string, data: Record<string, string> = {}): Promise<TurnResult> {
+  const turn = new Turn(deps, structuredClone(state), { text: '', media: [] });
+  turn.state.frame = null;
+  turn.state.misses = 0;
+  await turn.begin(flowId, data);
+  return { state: turn.state, replies: turn.replies, effects: turn.effects };
+}
+
 class Turn {
   readonly replies: ReplyInput[] = [];
   readonly effects: TurnEffect[] = [];
@@ -136,6 +152,11 @@ class Turn {
     return u?.faq && u.faq.confidence >= (this.deps.thresholds?.faq ?? 0.6) ? u.faq.id : null;
   }
 
+  /** Starts a flow from its start step (see `startFlowTurn`). */
+  begin(flowId: string, data: Record<string, string>): Promise<void> {
+    return this.startFlow(flowId, data);
+  }
+
   async run(mode: ConversationMode): Promise<void> {
     const text = this.input.text;
     const command = text ? this.deps.commands.globalCommand(text) : null;
@@ -151,6 +172,8 @@ class Turn {
         // A crisis told while waiting for a researcher: the emergency numbers now, and the queue learns it is urgent.
         this.say('handoff.urgent');
         this.effects.push({ kind: 'handoff', reason: 'urgent', priority: 'urgent' });
+      } else {
+        await this.answerWhileWaiting();
       }
       return;
     }
@@ -184,6 +207,23 @@ class Turn {
     return this.advance(frame.step);
   }
 
+  /**
+   * The researcher flow may ask one choice after handing off (which researcher the beneficiary prefers). While
+   * the chat waits, a message that is exactly one of its options (by number, label or word) answers it; anything
+   * else is for the researcher and gets no reply from the bot.
+   */
+  private async answerWhileWaiting(): Promise<void> {
+    const frame = this.state.frame;
+    if (frame?.flow !== HUMAN_FLOW) return;
+    const step = this.currentStep();
+    if (step?.type !== 'ask' || step.expect.kind !== 'choice') return;
+    const n = normalizeForMatch(this.input.text);
+    const option = /^\d+$/.test(n)
+      ? step.expect.options[Number(n) - 1]
+      : step.expect.options.find((o) => [...this.deps.labelsOf(o.label), ...o.words].some((w) => normalizeForMatch(w) === n));
+    if (option) await this.accept(step, { ok: true, value: option.value }, option);
+  }
+
   /** Yes/no to "shall we bring a researcher?", by word or by the number shown. */
   private offerAnswer(text: string): 'yes' | 'no' | null {
     const n = normalizeForMatch(text);
@@ -210,7 +250,7 @@ class Turn {
         this.say('common.cancelled');
         return this.startFlow(MAIN_MENU_FLOW);
       case 'human':
-        return this.startFlow(HUMAN_FLOW);
+        return this.startFlow(HUMAN_FLOW, this.preferenceInWords());
       case 'language': {
         const named = this.deps.commands.namedLanguage(this.input.text);
         this.state.language = named ?? (this.lang === 'ar' ? 'en' : 'ar');
@@ -229,6 +269,15 @@ class Turn {
         return this.reprompt();
       }
     }
+  }
+
+  /**
+   * "ابي باحثة": words that ask for a person and already say which; the researcher flow does not ask again.
+   * Read only when the message asked for a person — never from a crisis or a message the bot did not understand,
+   * where "امرأة" describes someone and must not narrow who may take the chat.
+   */
+  private preferenceInWords(): Record<string, string> {
+    return asksForFemaleResearcher(this.input.text) ? { researcherGender: 'female' } : {};
   }
 
   private async urgent(): Promise<void> {
@@ -307,7 +356,7 @@ class Turn {
       case 'human':
         if (plan.reason === 'unclear') this.say('clarify.to-human');
         this.state.frame = null;
-        return this.startFlow(HUMAN_FLOW, plan.reason === 'unclear' ? { handoffReason: 'unclear' } : {});
+        return this.startFlow(HUMAN_FLOW, plan.reason === 'unclear' ? { handoffReason: 'unclear' } : this.preferenceInWords());
       case 'complaint':
         return this.startComplaint();
       case 'answer-faq':

@@ -14,6 +14,7 @@ export const handoff: ActionHandler = async (ctx, call) => {
   const reason = String(frame.data.handoffReason ?? args.reason ?? 'requested');
   const requested = String(frame.data.handoffPriority ?? args.priority ?? 'normal');
   const priority: Priority = (priorities as readonly string[]).includes(requested) ? (requested as Priority) : 'normal';
+  const gender = researcherGenderOf(frame.data.researcherGender ?? args.researcherGender);
   const open = ctx.calendar.isOpen(ctx.now);
   return {
     outcome: open ? 'open' : 'closed',
@@ -21,6 +22,17 @@ export const handoff: ActionHandler = async (ctx, call) => {
       nextOpening: formatDateTime(ctx.calendar.nextOpening(ctx.now), language, ctx.organisation.timezone),
       workingHours: describeWorkingHours(ctx.organisation.workingHours, language),
     },
-    effects: [{ kind: 'handoff', reason, priority }],
+    effects: [{ kind: 'handoff', reason, priority, ...(gender ? { researcherGender: gender } : {}) }],
   };
 };
+
+/** female or male; anything else (`any`, unset) is no preference. */
+function researcherGenderOf(value: unknown): 'female' | 'male' | null {
+  return value === 'female' || value === 'male' ? value : null;
+}
+
+/** The answer to the researcher flow's "a female or a male researcher?", given while the chat waits. */
+export const recordResearcherPreference: ActionHandler = async (_ctx, call) => ({
+  outcome: 'recorded',
+  effects: [{ kind: 'researcher-preference', gender: researcherGenderOf(call.frame.data.researcherGender) }],
+});

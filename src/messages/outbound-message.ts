@@ -24,6 +24,19 @@ export const replySchema = templateRefSchema.extend({
 export type Reply = z.infer<typeof replySchema>;
 export type ReplyInput = z.input<typeof replySchema>;
 
+/**
+ * A file a researcher sends with a message, kept in the document store. `token` (random, 32 bytes) makes the
+ * download link of channels that send a link instead of the file (src/documents/attachment-links.ts).
+ */
+export const outboundAttachmentSchema = z.object({
+  storageKey: z.string().regex(/^[0-9a-f]{64}$/),
+  fileName: z.string().min(1).max(200),
+  mimeType: z.string().min(1),
+  sizeBytes: z.number().int().positive(),
+  token: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type OutboundAttachment = z.infer<typeof outboundAttachmentSchema>;
+
 /** What is stored in `messages.payload` for an outbound message. */
 export const outboundPayloadSchema = z.object({
   template: z.string().optional(),
@@ -36,5 +49,6 @@ export const outboundPayloadSchema = z.object({
   smsText: z.string().optional(),
   /** Set when the message went out on another channel than the conversation's (see DeliveryReceipt.via). */
   fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
+  attachment: outboundAttachmentSchema.optional(),
 });
 export type OutboundPayload = z.infer<typeof outboundPayloadSchema>;

@@ -7,7 +7,7 @@ import type { ActionName } from '../engine/action-catalog';
 import type { TextUnderstanding } from '../engine/run-turn';
 import type { FaqResponder } from '../faq/faq-responder';
 import { confirmLinkCode, sendLinkCode } from '../beneficiaries/link-email';
-import { handoff } from '../handoff/handoff-action';
+import { handoff, recordResearcherPreference } from '../handoff/handoff-action';
 import { addDocument, createRequest, findRequest, verifyIdentity } from '../requests/request-actions';
 import { recordConsent } from '../privacy/consent-actions';
 import { createDataRequest } from '../privacy/data-request-actions';
@@ -25,6 +25,7 @@ export interface ActionHandlerDeps {
 export function createActionHandlers(deps: ActionHandlerDeps): Record<ActionName, ActionHandler> {
   return {
     handoff,
+    'handoff.preference': recordResearcherPreference,
     'requests.create': createRequest,
     'requests.find': findRequest,
     'requests.verify-identity': verifyIdentity,

@@ -26,6 +26,7 @@ import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
 import { writeBotReplies } from './outbox';
+import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
 export const DRAIN_BATCH = 20;
@@ -43,12 +44,18 @@ export interface EngineServices {
   actions: Record<ActionName, ActionHandler>;
   thresholds: { intent: number; faq: number };
   clock(): Date;
+  /** Tells the web processes about an escalation or a message in a held chat, after commit (console live view, staff notices). */
+  signal?: SignalConversation;
 }
 
 export interface DrainOutcome {
   processed: number;
   outbound: { id: number; channel: ChannelName }[];
   more: boolean;
+  /** A handoff happened in this drain (a new escalation, or a waiting chat became urgent). */
+  escalated?: boolean;
+  /** Inbound messages were taken while a researcher holds or is awaited for the chat. */
+  heldInbound?: boolean;
 }
 
 const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default([]) });
@@ -106,20 +113,27 @@ export function createEngineDrain(svc: EngineServices) {
 
       let state = parseConversationState(conv.state);
       let mode: TurnMode = conv.status;
+      let escalated = false;
+      let heldInbound = false;
       const handoff: Partial<typeof conversations.$inferInsert> = {};
       const outbound: DrainOutcome['outbound'] = [];
       const now = svc.clock();
 
       for (const msg of pending) {
+        if (mode === 'human' || mode === 'waiting') heldInbound = true;
         const result = await turn(tx, conv, msg, state, mode);
         state = result.state;
         for (const effect of result.effects) {
           if (effect.kind === 'handoff') {
             mode = 'waiting';
+            escalated = true;
             Object.assign(handoff, { handoffReason: effect.reason, handoffPriority: effect.priority, handedOffAt: now });
+            if (effect.researcherGender) handoff.researcherGender = effect.researcherGender;
+          } else if (effect.kind === 'researcher-preference') {
+            handoff.researcherGender = effect.gender;
           } else if (effect.kind === 'return-to-bot') {
             mode = 'bot';
-            Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null });
+            Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null, researcherGender: null });
           } else if (effect.kind === 'send') {
             outbound.push({ id: effect.messageId, channel: effect.channel });
           } else {
@@ -137,7 +151,7 @@ export function createEngineDrain(svc: EngineServices) {
         .update(conversations)
         .set({ state, status: mode === 'resolved' ? conv.status : mode, updatedAt: now, ...handoff })
         .where(eq(conversations.id, conversationId));
-      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH };
+      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
     });
   }
 
@@ -146,6 +160,15 @@ export function createEngineDrain(svc: EngineServices) {
     const outcome = await drainOnce(conversationId);
     for (const o of outcome.outbound) await svc.queues.enqueueSend(o.channel, o.id);
     if (outcome.more) await svc.queues.requestDrain(conversationId);
+    if (svc.signal && (outcome.escalated || outcome.heldInbound)) {
+      // Committed already: a lost signal costs promptness only (the console's watcher polls as a safety net).
+      try {
+        if (outcome.escalated) await svc.signal({ kind: 'escalated', conversationId });
+        if (outcome.heldInbound) await svc.signal({ kind: 'inbound', conversationId });
+      } catch (err) {
+        svc.log.warn({ err, conversationId }, 'could not signal the console; its watcher will find the change');
+      }
+    }
     return outcome;
   };
 }

@@ -7,6 +7,8 @@ import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { outboundPayloadSchema } from '../messages/outbound-message';
+import { attachmentDownloadPath } from '../documents/attachment-links';
+import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
 import { mayReachOptedOut, OPTED_OUT_REASON } from './opt-out-policy';
@@ -15,6 +17,7 @@ export interface SendDeps {
   db: Db;
   log: Logger;
   adapter: ChannelAdapter;
+  documents?: DocumentStore;
 }
 
 /**
@@ -51,6 +54,11 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     deps.log.info({ messageId, channel: row.message.channel }, 'outbound message skipped: the contact opted out');
     return 'skipped';
   }
+  const file = payload.attachment;
+  if (file && !deps.documents) {
+    await markFailed(deps.db, messageId, 'this process has no document store to read the attachment from');
+    throw new UnrecoverableError(`message ${messageId} carries a file but the outbound worker has no document store`);
+  }
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -60,6 +68,17 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       choices: payload.choices,
       language: payload.language,
       ...(payload.template ? { template: payload.template } : {}),
+      ...(file && deps.documents
+        ? {
+            attachment: {
+              fileName: file.fileName,
+              mimeType: file.mimeType,
+              sizeBytes: file.sizeBytes,
+              downloadPath: attachmentDownloadPath(messageId, file.token),
+              content: () => deps.documents!.read(file.storageKey),
+            },
+          }
+        : {}),
     });
     const via = receipt.via
       ? { channel: receipt.via.channel, text: receipt.via.text, payload: { ...payload, fallback: { from: deps.adapter.channel, reason: receipt.via.reason } } }

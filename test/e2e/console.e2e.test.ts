@@ -12,7 +12,7 @@ import { and, eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createSealer } from '../../src/identity/sealed-value';
 import { createStaff } from '../../src/staff/staff-repo';
-import { conversations, requests, surveys } from '../../src/store/schema';
+import { conversations, messages, requests, surveys } from '../../src/store/schema';
 import { projectRoot, startTestWasl, waitFor, type TestWasl } from '../support/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -126,6 +126,19 @@ if (!haveChromium) {
     await chat.post('شكرًا، أبغى أعرف وش المستندات المطلوبة');
     await amal.waitForSelector('.msg-in >> text=وش المستندات المطلوبة', { timeout: 15_000 });
     await shot(amal, '05-replied');
+
+    // She sends a file with a caption from the page; on the terminal channel it arrives as a download link.
+    const letter = Buffer.from('%PDF-1.7\nقائمة المستندات\n%%EOF\n');
+    await amal.setInputFiles('#attach-form input[type=file]', { name: 'documents.pdf', mimeType: 'application/pdf', buffer: letter });
+    await amal.fill('#attach-form input[name=caption]', 'هذه قائمة المستندات المطلوبة');
+    await amal.click('#send-file');
+    await amal.waitForSelector('.file-sent >> text=documents.pdf', { timeout: 15_000 });
+    const [fileMessage] = await wasl.database.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.author, 'staff'), eq(messages.text, 'هذه قائمة المستندات المطلوبة')));
+    expect(fileMessage!.payload).toMatchObject({ attachment: { fileName: 'documents.pdf', mimeType: 'application/pdf', sizeBytes: letter.length } });
+    expect(await nextReplies(chat)).toEqual(['هذه قائمة المستندات المطلوبة']);
 
     // Resolve with the survey.
     await amal.click('#resolve');

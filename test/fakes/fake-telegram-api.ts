@@ -31,6 +31,37 @@ export interface ScriptedFailure {
 
 type Update = Record<string, unknown> & { update_id: number };
 
+/** A file part of a multipart request, as the fake records it in the call's body. */
+export interface UploadedFile {
+  fileName: string;
+  contentType: string | undefined;
+  bytes: Buffer;
+}
+
+/** Parses multipart/form-data (RFC 7578): text fields as strings, file parts as `UploadedFile`. */
+function parseMultipart(body: Buffer, boundary: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const delimiter = Buffer.from(`--${boundary.replace(/^"|"$/g, '')}`);
+  let at = body.indexOf(delimiter);
+  if (at < 0) throw new Error('multipart body without its boundary');
+  for (;;) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) throw new Error('multipart body not terminated');
+    const part = body.subarray(start + 2, next - 2); // after CRLF, before CRLF--boundary
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const content = part.subarray(split + 4);
+    const name = /name="([^"]*)"/i.exec(headers)?.[1];
+    const fileName = /filename="([^"]*)"/i.exec(headers)?.[1];
+    if (!name) throw new Error('multipart part without a name');
+    out[name] = fileName !== undefined ? ({ fileName, contentType: /content-type:\s*(\S+)/i.exec(headers)?.[1], bytes: Buffer.from(content) } satisfies UploadedFile) : content.toString('utf8');
+    at = next;
+  }
+  return out;
+}
+
 export class FakeTelegramApi {
   readonly calls: RecordedCall[] = [];
   private readonly updates: Update[] = [];
@@ -116,17 +147,20 @@ export class FakeTelegramApi {
     const apiMatch = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
     if (!apiMatch) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const [, token, method] = apiMatch as unknown as [string, string, string];
-    const raw = await new Promise<string>((resolve) => {
-      let data = '';
-      req.on('data', (c: Buffer) => (data += c.toString('utf8')));
-      req.on('end', () => resolve(data));
-      req.on('error', () => resolve(data));
+    const rawBytes = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', () => resolve(Buffer.concat(chunks)));
     });
+    const raw = rawBytes.toString('utf8');
     let body: Record<string, unknown> = {};
+    const boundary = /^multipart\/form-data;\s*boundary=(.+)$/i.exec(req.headers['content-type'] ?? '')?.[1];
     try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : Object.fromEntries(url.searchParams);
-    } catch {
-      return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' });
+      // Uploads (sendPhoto, sendDocument) come as multipart/form-data, as the Bot API accepts them.
+      body = boundary ? parseMultipart(rawBytes, boundary) : raw ? (JSON.parse(raw) as Record<string, unknown>) : Object.fromEntries(url.searchParams);
+    } catch (err) {
+      return this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });
     }
     if (token !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const call: RecordedCall = { method, body, at: Date.now() };
@@ -165,6 +199,26 @@ export class FakeTelegramApi {
           text: body.text,
           ...(body.reply_markup ? { reply_markup: body.reply_markup } : {}),
         });
+      case 'sendPhoto':
+      case 'sendDocument': {
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const file = body[field];
+        if (!(file && typeof file === 'object' && 'bytes' in file)) {
+          return this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: there is no ${field} in the request` });
+        }
+        const upload = file as UploadedFile;
+        const fileId = this.addFile(upload.bytes, upload.fileName.split('.').pop() ?? 'dat');
+        return ok({
+          message_id: this.nextMessageId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(body.chat_id), type: 'private' },
+          from: FAKE_BOT_USER,
+          ...(body.caption ? { caption: body.caption } : {}),
+          ...(method === 'sendPhoto'
+            ? { photo: [{ file_id: fileId, file_unique_id: `u-${fileId}`, width: 1, height: 1, file_size: upload.bytes.length }] }
+            : { document: { file_id: fileId, file_unique_id: `u-${fileId}`, file_name: upload.fileName, file_size: upload.bytes.length } }),
+        });
+      }
       case 'editMessageReplyMarkup':
         return ok({ message_id: Number(body.message_id), date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' } });
       case 'getFile': {

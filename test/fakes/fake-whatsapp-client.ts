@@ -13,9 +13,14 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createWhatsappChannel } from '../../src/channels/whatsapp/whatsapp-channel';
+import type WAWebJS from 'whatsapp-web.js';
 import type { WhatsappClient, WhatsappClientOptions, WhatsappMessage } from '../../src/channels/whatsapp/whatsapp-client';
 import { contacts, conversations, messages } from '../../src/store/schema';
 import { startTestWasl, waitFor, type DbKind, type TestWasl } from '../support/harness';
+
+// The library's own class, as the real client checks media by `instanceof` (see toMessageMedia).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const MessageMedia = require('whatsapp-web.js/src/structures/MessageMedia') as typeof WAWebJS.MessageMedia;
 
 /** The charity's number. */
 export const OUR_NUMBER = '966500000001@c.us';
@@ -27,6 +32,8 @@ export interface SentMessage {
   clientIndex: number;
   /** When the send reached WhatsApp (ms since epoch). */
   at: number;
+  /** A file sent as media (its caption is `body`). */
+  media?: { mimetype: string; filename: string | null | undefined; bytes: Buffer };
 }
 
 export interface FakeMediaSpec {
@@ -172,7 +179,11 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappClient {
     this.state = 'destroyed';
   }
 
-  async sendMessage(chatId: string, content: string): Promise<WhatsappMessage> {
+  async sendMessage(chatId: string, content: string | WAWebJS.MessageMedia, options: { caption?: string } = {}): Promise<WhatsappMessage> {
+    // whatsapp-web.js tells media by its class; so does the fake.
+    if (typeof content !== 'string' && !(content instanceof MessageMedia)) throw new Error('sendMessage: content must be text or a MessageMedia');
+    const media = typeof content === 'string' ? undefined : { mimetype: content.mimetype, filename: content.filename, bytes: Buffer.from(content.data, 'base64') };
+    const body = typeof content === 'string' ? content : (options.caption ?? '');
     const at = Date.now();
     if (this.state !== 'ready') throw new Error('Protocol error (Runtime.callFunctionOn): Session closed. Most likely the page has been closed.');
     const failure = this.phone.sendFailure;
@@ -180,11 +191,11 @@ export class FakeWhatsappClient extends EventEmitter implements WhatsappClient {
       if (failure.once) this.phone.sendFailure = undefined;
       throw new Error(failure.message);
     }
-    const m = fakeMessage({ from: OUR_NUMBER, to: chatId, body: content, fromMe: true });
+    const m = fakeMessage({ from: OUR_NUMBER, to: chatId, body, fromMe: true });
     // Like whatsapp-web.js: our own send comes back as `message_create` before sendMessage resolves.
     this.emit('message_create', m);
     await new Promise((r) => setImmediate(r));
-    this.phone.sent.push({ chatId, body: content, id: m.id._serialized, clientIndex: this.index, at });
+    this.phone.sent.push({ chatId, body, id: m.id._serialized, clientIndex: this.index, at, ...(media ? { media } : {}) });
     return m;
   }
 

@@ -50,7 +50,12 @@ async function streamReplies(base: string, userId: string, onReply: (text: strin
           const id = /^id: (\d+)$/m.exec(event)?.[1];
           const data = /^data: (.*)$/m.exec(event)?.[1];
           if (id) lastId = Number(id);
-          if (data) onReply((JSON.parse(data) as { text: string }).text);
+          if (data) {
+            const reply = JSON.parse(data) as { text: string; attachment?: { fileName: string; url: string } };
+            // A file a researcher sent: its download link on this server.
+            const file = reply.attachment ? `📎 ${reply.attachment.fileName}: ${base}${reply.attachment.url}` : '';
+            onReply([reply.text, file].filter(Boolean).join('\n'));
+          }
         }
       }
     } catch (err) {

@@ -75,7 +75,7 @@ export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps
       channel: 'cli',
       userId: q.data.userId,
       lastEventId,
-      format: (e) => ({ text: withNumberedChoices(e) }),
+      format: (e) => ({ text: withNumberedChoices(e), ...(e.attachment ? { attachment: e.attachment } : {}) }),
     });
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Sends replies with nodemailer: one mail per reply, HTML + plain text, threaded with In-Reply-To/References
+ * Sends replies with nodemailer: one mail per reply, HTML + plain text (+ a researcher's file as an attachment), threaded with In-Reply-To/References
  * onto the beneficiary's latest mail so the whole conversation stays one thread in their client. Arabic
  * subjects are RFC 2047-encoded by nodemailer.
  */
@@ -77,6 +77,10 @@ export function createEmailAdapter(config: EmailConfig, deps: EmailSenderDeps): 
       const messageId = outboundMessageId(message.conversationId, message.messageId, config.messageIdDomain);
       const subject = replySubject(thread.subject, deps.organisation, message.language);
       const body = renderEmailBody(message, deps.organisation, deps.chrome, await starLinksFor(deps, message));
+      // A file a researcher attaches is a MIME attachment (nodemailer encodes an Arabic name per RFC 2231).
+      const attachments = message.attachment
+        ? [{ filename: message.attachment.fileName, content: await message.attachment.content(), contentType: message.attachment.mimeType }]
+        : [];
       try {
         await transporter.sendMail({
           from: config.from.name ? { name: config.from.name, address: config.from.address } : config.from.address,
@@ -87,6 +91,7 @@ export function createEmailAdapter(config: EmailConfig, deps: EmailSenderDeps): 
           ...(thread.references.length ? { references: thread.references } : {}),
           text: body.text,
           html: body.html,
+          ...(attachments.length ? { attachments } : {}),
           headers: {
             // RFC 3834: we are an automatic responder; well-behaved auto-responders will not answer us.
             'Auto-Submitted': 'auto-replied',

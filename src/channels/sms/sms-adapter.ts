@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../../store/database';
-import type { ChannelAdapter } from '../channel-adapter';
+import { ChannelDeliveryError, type ChannelAdapter } from '../channel-adapter';
 import { withNumberedChoices } from '../format-choices';
 import { countSegments } from './segment-count';
 import type { SmsProvider } from './sms-provider';
@@ -18,6 +18,8 @@ export function createSmsAdapter(deps: { provider: SmsProvider; db: Db; log: Log
     // Twilio's limit for one concatenated message; the Saudi gateways accept at least as much.
     capabilities: { maxTextLength: 1600, choices: 'numbered', rateLimit: deps.provider.rateLimit },
     async send(m) {
+      // The console refuses files for SMS (src/messages/file-delivery.ts); this guards any other producer.
+      if (m.attachment) throw new ChannelDeliveryError(`message ${m.messageId} carries a file, which SMS cannot send`, 'sms', false);
       const text = withNumberedChoices(m);
       const segments = countSegments(text);
       if (segments.segments > COSTLY_SEGMENTS) {

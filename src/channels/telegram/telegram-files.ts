@@ -9,20 +9,12 @@
 import type { Telegram } from 'telegraf';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '../../documents/document-store';
 import type { InboundMedia } from '../../messages/inbound-message';
+import { sniffDocumentType } from '../../documents/document-type';
 import type { TelegramFileRef } from './telegram-update';
 
-export type AcceptedDocumentType = (typeof acceptedDocumentTypes)[number];
+export { sniffDocumentType, type AcceptedDocumentType } from '../../documents/document-type';
 
 export type FileOutcome = { ok: true; media: InboundMedia } | { ok: false; reason: 'too-large' | 'type' | 'unavailable' };
-
-/** The accepted type these bytes really are, from their signature; null for anything else. */
-export function sniffDocumentType(bytes: Buffer): AcceptedDocumentType | null {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
-  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  if (bytes.length >= 5 && bytes.toString('latin1', 0, 5) === '%PDF-') return 'application/pdf';
-  return null;
-}
 
 /** Thrown for a failure worth retrying (network, Telegram 5xx): the update is then not acknowledged. */
 export class TelegramFileError extends Error {

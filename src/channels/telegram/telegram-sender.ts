@@ -1,5 +1,6 @@
 /**
- * The Telegram `ChannelAdapter`: one outbound message → one or more `sendMessage` calls, within Telegram's
+ * The Telegram `ChannelAdapter`: one outbound message → one or more `sendMessage` calls (and a `sendPhoto` or
+ * `sendDocument` upload for a file a researcher attaches), within Telegram's
  * limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about one message a
  * second per chat (paced here, in Redis, across every outbound process), 30 a second overall (the queue's
  * limiter, from `capabilities.rateLimit`), and `429 retry_after` when Telegram still finds us too fast: that
@@ -15,8 +16,8 @@ import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { Db } from '../../store/database';
 import { contacts, messages } from '../../store/schema';
-import { ChannelDeliveryError, type ChannelAdapter, type OutboundEnvelope } from '../channel-adapter';
-import { renderForTelegram, TELEGRAM_MAX_TEXT } from './telegram-render';
+import { ChannelDeliveryError, type ChannelAdapter, type EnvelopeAttachment, type OutboundEnvelope } from '../channel-adapter';
+import { renderForTelegram, TELEGRAM_MAX_TEXT, type TelegramSendPayload } from './telegram-render';
 
 export interface TelegramSenderDeps {
   telegram: Telegram;
@@ -28,6 +29,23 @@ export interface TelegramSenderDeps {
   chatIntervalMs: number;
   /** How long a reply waits for the earlier replies of its conversation before it goes anyway. @defaultValue 15000 */
   orderWaitMs?: number;
+}
+
+/** Telegram's limit on a photo's or document's caption (https://core.telegram.org/bots/api#senddocument). */
+const TELEGRAM_MAX_CAPTION = 1024;
+
+type TelegramPart =
+  | { method: 'sendMessage'; payload: TelegramSendPayload }
+  | { method: 'sendPhoto' | 'sendDocument'; file: EnvelopeAttachment; caption: string };
+
+/** Photos are shown inline (JPEG and PNG); a PDF or WebP goes as a document, unchanged. */
+function fileMethod(mimeType: string): 'sendPhoto' | 'sendDocument' {
+  return mimeType === 'image/jpeg' || mimeType === 'image/png' ? 'sendPhoto' : 'sendDocument';
+}
+
+/** The name goes into a multipart header: no quotes or line breaks. */
+function safeFileName(name: string): string {
+  return name.replace(/["\r\n\\]+/g, '_').slice(0, 200) || 'file';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,7 +106,7 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
     const e = err as TelegramApiError;
     const code = typeof e.code === 'number' ? e.code : undefined;
     const description = typeof e.description === 'string' ? e.description : (err as Error).message;
-    const context = `telegram sendMessage for message ${m.messageId} to chat ${m.channelUserId}`;
+    const context = `telegram send for message ${m.messageId} to chat ${m.channelUserId}`;
     if (code === 429) {
       const retryAfterMs = Math.max(1, Number(e.parameters?.retry_after ?? 1) || 1) * 1000;
       await redis.set(holdKey(m.channelUserId), '1', 'PX', retryAfterMs);
@@ -110,7 +128,10 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
     channel: 'telegram',
     capabilities: { maxTextLength: TELEGRAM_MAX_TEXT, choices: 'buttons', rateLimit: { max: 30, durationMs: 1000 } },
     async send(m) {
-      const parts = renderForTelegram(m);
+      // A file goes as a photo or document; text short enough rides along as its caption, longer text goes first.
+      const captioned = m.attachment && m.choices.length === 0 && m.text.length <= TELEGRAM_MAX_CAPTION;
+      const parts: TelegramPart[] = captioned ? [] : renderForTelegram(m).map((p) => ({ method: 'sendMessage', payload: p }));
+      if (m.attachment) parts.push({ method: fileMethod(m.attachment.mimeType), file: m.attachment, caption: captioned ? m.text : '' });
       if (parts.length === 0) throw new ChannelDeliveryError(`message ${m.messageId} has no text and no choices`, 'telegram', false);
       const [contact] = await deps.db
         .select({ optedOut: contacts.optedOut })
@@ -135,11 +156,20 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
         await pace(m.channelUserId);
         let sent;
         try {
+          const payload =
+            part.method === 'sendMessage'
+              ? { chat_id: m.channelUserId, text: part.payload.text, ...(part.payload.reply_markup ? { reply_markup: part.payload.reply_markup } : {}) }
+              : {
+                  chat_id: m.channelUserId,
+                  // An InputFile: telegraf uploads it as multipart/form-data.
+                  [part.method === 'sendPhoto' ? 'photo' : 'document']: { source: await part.file.content(), filename: safeFileName(part.file.fileName) },
+                  ...(part.caption ? { caption: part.caption } : {}),
+                };
           sent = await telegram.callApi(
-            'sendMessage',
-            { chat_id: m.channelUserId, text: part.text, ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}) },
+            part.method as 'sendMessage',
+            payload as never,
             // telegraf types its signal as the `abort-controller` shim's; node-fetch 2 accepts Node's own at run time.
-            { signal: AbortSignal.timeout(30_000) as never },
+            { signal: AbortSignal.timeout(part.method === 'sendMessage' ? 30_000 : 120_000) as never },
           );
         } catch (err) {
           throw await toDeliveryError(err, m);

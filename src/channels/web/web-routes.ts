@@ -133,6 +133,7 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
           text: e.text,
           choices: e.choices.map((c) => ({ number: c.number, label: c.label })),
           ...(e.stars ? { stars: true } : {}),
+          ...(e.attachment ? { attachment: e.attachment } : {}),
         }),
       });
       return reply;

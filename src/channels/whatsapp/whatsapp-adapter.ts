@@ -43,6 +43,9 @@ export function whatsappCapabilities(minIntervalMs: number): ChannelCapabilities
   return { maxTextLength: WHATSAPP_MAX_TEXT, choices: 'numbered', rateLimit: { max: 1, durationMs: Math.max(minIntervalMs, 100) } };
 }
 
+/** WhatsApp cuts media captions at about 1,024 characters. */
+const WHATSAPP_MAX_CAPTION = 1024;
+
 export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter {
   const random = deps.random ?? Math.random;
   const paceMs = () => deps.pacing.minIntervalMs + Math.floor(random() * deps.pacing.jitterMs);
@@ -72,7 +75,8 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
         if (!gateway || !fallback) throw wait(why, SESSION_DOWN_RETRY_MS);
         const downMs = gateway.downForMs();
         const dueInMs = deps.smsFallbackAfterMs - downMs;
-        if (ctx.verifiedMobile && fallback.accepts(ctx)) {
+        // A file never goes by SMS (src/messages/file-delivery.ts): it waits for WhatsApp.
+        if (!m.attachment && ctx.verifiedMobile && fallback.accepts(ctx)) {
           if (dueInMs > 0) throw wait(why, Math.min(dueInMs, SESSION_DOWN_RETRY_MS));
           const receipt = await fallback.send({ messageId: m.messageId, mobile: ctx.verifiedMobile, template: ctx.template, text: ctx.smsText ?? m.text });
           if (receipt) {
@@ -93,12 +97,19 @@ export function createWhatsappAdapter(deps: WhatsappAdapterDeps): ChannelAdapter
           throw wait('pacing WhatsApp sends', Math.max(ttl, 50));
         }
       }
-      const parts = splitText(withNumberedChoices(m), WHATSAPP_MAX_TEXT);
+      // A file goes as WhatsApp media; text short enough is its caption, longer text (or choices) goes first.
+      const captioned = m.attachment && m.choices.length === 0 && m.text.length <= WHATSAPP_MAX_CAPTION;
+      const parts = captioned ? [] : splitText(withNumberedChoices(m), WHATSAPP_MAX_TEXT);
       let providerMessageId = '';
       try {
         for (const [i, part] of parts.entries()) {
           if (i > 0) await new Promise((r) => setTimeout(r, paceMs()));
           providerMessageId = await gateway.send(m.channelUserId, part);
+        }
+        if (m.attachment) {
+          if (parts.length) await new Promise((r) => setTimeout(r, paceMs()));
+          const file = { mimeType: m.attachment.mimeType, bytes: await m.attachment.content(), fileName: m.attachment.fileName };
+          providerMessageId = await gateway.sendFile(m.channelUserId, file, captioned ? m.text : '');
         }
       } catch (err) {
         // If the session died under us, wait for it like any other outage; otherwise use up an attempt.

@@ -18,13 +18,24 @@ export type WhatsappMessage = Pick<
 
 export type WhatsappMedia = Pick<WAWebJS.MessageMedia, 'mimetype' | 'data' | 'filename' | 'filesize'>;
 
+/**
+ * A file as whatsapp-web.js sends it: its `sendMessage` recognises media by `instanceof MessageMedia`, so this
+ * must be the library's own class. Loaded from its file, without the Client (which pulls in puppeteer).
+ */
+export function toMessageMedia(file: { mimeType: string; bytes: Buffer; fileName: string }): WAWebJS.MessageMedia {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const MessageMedia = require('whatsapp-web.js/src/structures/MessageMedia') as typeof WAWebJS.MessageMedia;
+  return new MessageMedia(file.mimeType, file.bytes.toString('base64'), file.fileName, file.bytes.length);
+}
+
 /** `'LOGOUT'`, `'Max qrcode retries reached'` or a WAState such as `CONFLICT`, `UNPAIRED`, `TOS_BLOCK`. */
 export type DisconnectReason = string;
 
 export interface WhatsappClient {
   initialize(): Promise<void>;
   destroy(): Promise<void>;
-  sendMessage(chatId: string, content: string, options?: { sendSeen?: boolean }): Promise<{ id: { _serialized: string } }>;
+  /** Text, or a file as whatsapp-web.js's own `MessageMedia` (see `toMessageMedia`) with an optional caption. */
+  sendMessage(chatId: string, content: string | WAWebJS.MessageMedia, options?: { sendSeen?: boolean; caption?: string }): Promise<{ id: { _serialized: string } }>;
   on(event: 'qr', listener: (qr: string) => void): this;
   on(event: 'authenticated' | 'ready' | 'remote_session_saved', listener: () => void): this;
   on(event: 'auth_failure', listener: (message: string) => void): this;

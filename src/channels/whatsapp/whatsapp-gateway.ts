@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { offlineStatus, writeGatewayStatus, writeLastReady, type GatewayState, type GatewayStatus } from './gateway-status';
-import type { WhatsappClient, WhatsappClientFactory, WhatsappClientOptions, WhatsappMessage } from './whatsapp-client';
+import { toMessageMedia, type WhatsappClient, type WhatsappClientFactory, type WhatsappClientOptions, type WhatsappMessage } from './whatsapp-client';
 
 /** What the gateway hands to the rest of the channel. Errors are caught and logged at this event boundary. */
 export interface GatewayHandlers {
@@ -129,6 +129,15 @@ export class WhatsappGateway {
 
   /** Sends a text; returns WhatsApp's serialized message id. Throws `SessionUnavailableError` when not ready. */
   async send(chatId: string, text: string): Promise<string> {
+    return this.deliver(chatId, text, {});
+  }
+
+  /** Sends a file (a researcher's attachment) with an optional caption. */
+  async sendFile(chatId: string, file: { mimeType: string; bytes: Buffer; fileName: string }, caption: string): Promise<string> {
+    return this.deliver(chatId, toMessageMedia(file), caption ? { caption } : {});
+  }
+
+  private async deliver(chatId: string, content: Parameters<WhatsappClient['sendMessage']>[1], options: { caption?: string }): Promise<string> {
     const client = this.current.state === 'ready' ? this.client : undefined;
     if (!client) throw new SessionUnavailableError(this.current);
     // Registered BEFORE the call: whatsapp-web.js emits `message_create` for our own send, possibly before
@@ -138,7 +147,7 @@ export class WhatsappGateway {
     this.inFlight.add(marker);
     try {
       // sendSeen: false — read receipts are not needed, and marking the chat seen fails on some WA Web builds.
-      const sent = await client.sendMessage(chatId, text, { sendSeen: false });
+      const sent = await client.sendMessage(chatId, content, { sendSeen: false, ...options });
       this.rememberOwn(sent.id._serialized);
       return sent.id._serialized;
     } catch (err) {

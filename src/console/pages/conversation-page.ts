@@ -1,5 +1,8 @@
 /** One conversation: history with delivery ticks, why the bot handed off, collected data, requests, and every action. */
 import type { ConversationDetail } from '../../conversations/conversation-queries';
+import { acceptedDocumentTypes } from '../../documents/document-store';
+import type { ChannelName } from '../../messages/channel-name';
+import { fileDelivery } from '../../messages/file-delivery';
 import { hasRole } from '../../staff/staff-roles';
 import { html, type SafeHtml } from '../html';
 import type { UiKey } from '../ui-text';
@@ -15,6 +18,7 @@ export function historyList(ctx: PageContext, d: ConversationDetail): SafeHtml {
       <div class="meta"><span>${who}</span> · <span>${m.channel}</span> · <time datetime="${m.at}">${m.at.slice(0, 16).replace('T', ' ')}</time> ${status}</div>
       <div class="text" dir="auto">${m.text ?? ''}</div>
       ${m.attachments ? html`<div class="meta">📎 ${m.attachments}</div>` : ''}
+      ${m.file ? html`<div class="meta file-sent">📎 <span dir="auto">${m.file.fileName}</span> · ${m.file.mimeType} · ${Math.ceil(m.file.sizeBytes / 1024)} KB</div>` : ''}
       ${m.error ? html`<div class="meta error">${m.error}</div>` : ''}
     </li>`;
   })}</ol>`;
@@ -28,7 +32,9 @@ export function conversationHeader(ctx: PageContext, d: ConversationDetail): Saf
       <dt>${t(ctx, 'status')}</dt><dd id="conv-status" data-status="${c.status}">${statusLabel(ctx, c.status)}</dd>
       <dt>${t(ctx, 'assignee')}</dt><dd id="conv-assignee">${c.assignee?.name ?? '—'}</dd>
       <dt>${t(ctx, 'handoffReason')}</dt><dd>${c.handoffReason ?? '—'} ${c.handoffPriority ? html`(${c.handoffPriority})` : ''} ${c.queue !== 'shared' ? html`<span class="tag tag-${c.queue}">${t(ctx, c.queue)}</span>` : ''}</dd>
-      ${c.researcherGender === 'female' ? html`<dt></dt><dd><span class="tag">${t(ctx, 'femaleRequested')}</span></dd>` : ''}
+      ${c.researcherGender === 'female' || c.researcherGender === 'male'
+        ? html`<dt>${t(ctx, 'researcherPreference')}</dt><dd><span class="tag" id="conv-preference" data-gender="${c.researcherGender}">${t(ctx, c.researcherGender === 'female' ? 'femaleRequested' : 'maleRequested')}</span></dd>`
+        : ''}
       ${c.resolutionNote ? html`<dt>${t(ctx, 'reason')}</dt><dd dir="auto">${c.resolutionNote}</dd>` : ''}
     </dl>
   </div>`;
@@ -61,8 +67,13 @@ export function conversationPage(ctx: PageContext, d: ConversationDetail, x: Con
       <button type="submit" class="secondary">${t(ctx, 'transfer')}</button></form>`
       : ''}
     ${c.status !== 'resolved'
-      ? html`<form data-api="${api}/preference" data-reload><input type="hidden" name="researcherGender" value="${c.researcherGender === 'female' ? '' : 'female'}" data-nullable>
-      <button type="submit" class="secondary">${c.researcherGender === 'female' ? t(ctx, 'clearFemale') : t(ctx, 'setFemale')}</button></form>`
+      ? html`<form data-api="${api}/preference" data-reload class="row"><label class="row">${t(ctx, 'researcherPreference')}
+      <select name="researcherGender" data-nullable>
+        <option value="" ${c.researcherGender ? '' : 'selected'}>${t(ctx, 'noPreference')}</option>
+        <option value="female" ${c.researcherGender === 'female' ? 'selected' : ''}>${t(ctx, 'female')}</option>
+        <option value="male" ${c.researcherGender === 'male' ? 'selected' : ''}>${t(ctx, 'male')}</option>
+      </select></label>
+      <button type="submit" class="secondary">${t(ctx, 'setPreference')}</button></form>`
       : ''}
   </section>
   <div class="columns">
@@ -75,7 +86,14 @@ export function conversationPage(ctx: PageContext, d: ConversationDetail, x: Con
           <select id="canned"><option value=""></option>${x.canned.map((k) => html`<option value="${k.text}">${k.text.slice(0, 60)}</option>`)}</select></label>
         <textarea name="text" id="reply-text" rows="3" required placeholder="${t(ctx, 'replyPlaceholder')}" dir="auto"></textarea>
         <button type="submit" id="send-reply">${t(ctx, 'reply')}</button>
-      </form>`
+      </form>
+      ${fileDelivery[c.channel as ChannelName] === 'none'
+        ? html`<p class="meta">${t(ctx, 'attachRefusedSms')}</p>`
+        : html`<form data-api="${api}/attachments" data-reload data-file class="row" id="attach-form">
+        <input type="file" name="file" accept="${acceptedDocumentTypes.join(',')}" required>
+        <input type="text" name="caption" maxlength="1000" placeholder="${t(ctx, 'attachCaption')}" dir="auto">
+        <button type="submit" class="secondary" id="send-file">${t(ctx, 'attachSend')}</button>
+      </form>`}`
         : ''}
       ${mayAct && ['human', 'waiting'].includes(c.status)
         ? html`<div class="card stack">

@@ -13,7 +13,7 @@ export function inboxList(ctx: PageContext, rows: ConversationSummary[]): SafeHt
         <span class="who" dir="auto">${c.beneficiary.name ?? c.beneficiary.displayName ?? `#${c.beneficiary.id}`}</span>
         <span class="tags">
           ${c.queue !== 'shared' ? html`<span class="tag tag-${c.queue}">${t(ctx, c.queue)}</span>` : ''}
-          ${c.researcherGender === 'female' ? html`<span class="tag">${t(ctx, 'femaleRequested')}</span>` : ''}
+          ${c.researcherGender === 'female' ? html`<span class="tag">${t(ctx, 'femaleRequested')}</span>` : c.researcherGender === 'male' ? html`<span class="tag">${t(ctx, 'maleRequested')}</span>` : ''}
           <span class="tag">${c.channel}</span>
           <span class="tag">${statusLabel(ctx, c.status)}</span>
           ${c.assignee ? html`<span class="tag">${c.assignee.name}</span>` : ''}

@@ -8,6 +8,7 @@ import {
   listConversations,
 } from '../../conversations/conversation-queries';
 import type { ConversationOps } from '../../conversations/conversation-ops';
+import { MAX_DOCUMENT_BYTES } from '../../documents/document-store';
 import { recordAudit } from '../../staff/record-audit';
 import { idParams, type ApiRegistry } from '../api-route';
 import type { ConsoleDeps } from '../console-deps';
@@ -105,6 +106,28 @@ export function registerConversationRoutes(api: ApiRegistry, deps: ConsoleDeps, 
 
   api.add({
     method: 'POST',
+    url: '/api/conversations/:id/attachments',
+    summary: "Send a file (JPEG, PNG, WebP or PDF, at most 10 MB) through the beneficiary's channel; SMS refuses with 409 CONV_ERR_CHANNEL_CANNOT_SEND_FILES",
+    tag: 'conversations',
+    params: idParams,
+    body: z.object({
+      fileName: z.string().trim().min(1).max(200),
+      /** What the browser claims; the bytes decide. */
+      mimeType: z.string().max(100).optional(),
+      base64: z.string().min(1).max(Math.ceil((MAX_DOCUMENT_BYTES * 4) / 3) + 4),
+      caption: z.string().trim().max(1000).optional(),
+    }),
+    response: z.object({ messageId: z.number(), status: z.literal('queued') }),
+    status: 201,
+    handler: async ({ me, params, body }) => {
+      const out = await ops.attach(me, params.id, { fileName: body.fileName, bytes: Buffer.from(body.base64, 'base64'), caption: body.caption });
+      await changed(params.id);
+      return { messageId: out.id, status: 'queued' as const };
+    },
+  });
+
+  api.add({
+    method: 'POST',
     url: '/api/conversations/:id/resolve',
     summary: 'Close the chat; schedules the satisfaction survey unless survey=false (then a reason is required)',
     tag: 'conversations',
@@ -136,10 +159,10 @@ export function registerConversationRoutes(api: ApiRegistry, deps: ConsoleDeps, 
   api.add({
     method: 'POST',
     url: '/api/conversations/:id/preference',
-    summary: 'Record (or clear) the wish for a female researcher',
+    summary: 'Record (or clear) the wish for a female or a male researcher',
     tag: 'conversations',
     params: idParams,
-    body: z.object({ researcherGender: z.enum(['female']).nullable() }),
+    body: z.object({ researcherGender: z.enum(['female', 'male']).nullable() }),
     response: stateResponse,
     handler: async ({ me, params, body }) => {
       const c = await ops.setResearcherGender(me, params.id, body.researcherGender);

@@ -1,7 +1,7 @@
 /**
  * `/api/requests`: list (overdue first), one request with answers, documents, attestation and history, status
- * changes that tell the beneficiary, and files staff attach. Channels cannot send files yet (the adapter
- * interface carries text and choices only), so an attached file is stored on the request and the answer says so.
+ * changes that tell the beneficiary, and files staff store on a request (kept on the record, not sent; a file for
+ * the beneficiary is sent from their conversation, `POST /api/conversations/:id/attachments`).
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -89,7 +89,7 @@ export function registerRequestRoutes(api: ApiRegistry, deps: ConsoleDeps, event
   api.add({
     method: 'POST',
     url: '/api/requests/:id/documents',
-    summary: 'Attach a file to a request (channels cannot send files yet, so it is stored here, not sent)',
+    summary: 'Store a file on a request (kept on the record, not sent; POST /api/conversations/:id/attachments sends one to the beneficiary)',
     tag: 'requests',
     params: idParams,
     body: z.object({
@@ -110,7 +110,7 @@ export function registerRequestRoutes(api: ApiRegistry, deps: ConsoleDeps, event
         .values({ requestId: req.id, fileName: body.fileName, mimeType: body.mimeType, sizeBytes: bytes.length, storageKey })
         .returning({ id: requestDocuments.id });
       await recordAudit(deps.db, { staffId: me.id, action: 'document.attach', subjectKind: 'document', subjectId: doc!.id, beneficiaryId: req.beneficiaryId, details: { requestId: req.id } });
-      return { documentId: doc!.id, sentToBeneficiary: false as const, note: 'stored on the request; channels cannot send files yet' };
+      return { documentId: doc!.id, sentToBeneficiary: false as const, note: 'stored on the request, not sent; to send a file to the beneficiary use POST /api/conversations/:id/attachments' };
     },
   });
 }

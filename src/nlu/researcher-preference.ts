@@ -1,9 +1,9 @@
 /**
  * Recognises a request for a female researcher in what the beneficiary wrote ("ابي باحثة", "موظفة", "female
- * researcher"). The engine's `human` command already accepts these words; until the engine records the
- * preference itself (docs/console.md, "Engine hook"), the console reads it from the messages around the handoff.
+ * researcher"). These words already start the `human` flow (commands.yaml); the engine seeds the flow's
+ * `researcherGender` with them so a beneficiary who has said it is not asked again. Everyone else is asked.
  */
-import { normalizeArabic } from '../nlu/normalize-arabic';
+import { normalizeArabic } from './normalize-arabic';
 
 const feminine = [/باحثه/, /موظفه/, /اخصائيه/, /امراه/, /\bfemale\b/i, /\bwoman\b/i, /\blady\b/i];
 
