@@ -40,6 +40,8 @@ export interface StartOptions {
   root?: string;
   /** Tests shorten the stall detection to prove a killed worker's job is picked up. */
   engineLockDurationMs?: number;
+  /** Fault tests shorten it too, so a killed sender's job is taken over in seconds rather than a minute. */
+  outboundLockDurationMs?: number;
   clock?: () => Date;
   /** Extra or replacement channel adapters (tests use recording fakes at the provider boundary). */
   adapters?: ChannelAdapter[];
@@ -163,7 +165,16 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
-      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log }));
+      if (roles.includes(role)) workers.push(
+          createOutboundWorker({
+            connection,
+            prefix: env.QUEUE_PREFIX,
+            adapter,
+            db: database.db,
+            log,
+            ...(opts.outboundLockDurationMs ? { lockDurationMs: opts.outboundLockDurationMs } : {}),
+          }),
+        );
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));

@@ -44,6 +44,7 @@ export function createOutboundWorker(opts: {
   adapter: ChannelAdapter;
   db: Db;
   log: Logger;
+  lockDurationMs?: number;
 }): Worker {
   const { adapter } = opts;
   const worker: Worker = new Worker(
@@ -73,6 +74,7 @@ export function createOutboundWorker(opts: {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: 4,
+      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
       limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs },
     },
   );
