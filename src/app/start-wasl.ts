@@ -88,7 +88,11 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       templatesDir: path.resolve(root, env.TEMPLATES_DIR),
       displayRoot: root,
     });
-    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir });
+    const database = await openDatabase({
+      databaseUrl: env.DATABASE_URL,
+      dataDir,
+      onConnectionLost: (err) => log.warn({ err: err.message }, 'lost an idle PostgreSQL connection; the pool reconnects'),
+    });
     closers.push(() => database.close());
     const runsEveryCoreRole = (['web', 'engine', 'outbound'] as const).every((r) => roles.includes(r));
     if (database.kind === 'pglite' && !runsEveryCoreRole) {
