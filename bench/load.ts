@@ -1,8 +1,8 @@
 /**
  * End-to-end load through a real channel boundary, and its ceiling measured in the same run.
  *
- * - **Wasl**: LOAD_CONTACTS simulated beneficiaries (default 300) each send LOAD_MESSAGES_EACH Arabic messages
- *   (default 5) one after another through the website chat endpoint (`POST /api/web/messages`, the widget's
+ * - **Wasl**: LOAD_CONTACTS simulated beneficiaries (default 100) each send LOAD_MESSAGES_EACH Arabic messages
+ *   (default 3) one after another through the website chat endpoint (`POST /api/web/messages`, the widget's
  *   own call) into the real pipeline: ingest → BullMQ engine job → drain → outbox → BullMQ outbound job → the
  *   web channel's send. Run on PostgreSQL with the roles split into three processes (web here; engine and
  *   outbound as children, so each role's CPU and memory are its own), and on PGlite in one process.
@@ -33,8 +33,8 @@ export interface LoadRow {
   values: Record<string, string>;
 }
 
-const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 300);
-const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 5);
+const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 100);
+const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
 const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
 const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
@@ -125,7 +125,22 @@ async function latencies(wasl: TestWasl, sent: Sent[]): Promise<number[]> {
   return sent.map((s) => (at.get(s.text) ?? NaN) - s.postedAt).sort((a, b) => a - b);
 }
 
+/** Median time in each stage: stored → drained (engine queue + drain) and reply written → sent (outbound). */
+async function stages(wasl: TestWasl): Promise<{ engineP50: number; outboundP50: number }> {
+  const r = await wasl.database.db.execute<{ engine: string; outbound: string }>(sql`
+    select
+      (select percentile_cont(0.5) within group (order by extract(epoch from processed_at - created_at) * 1000)
+         from messages where direction = 'in' and processed_at is not null)::text as engine,
+      (select percentile_cont(0.5) within group (order by extract(epoch from sent_at - created_at) * 1000)
+         from messages where direction = 'out' and sent_at is not null)::text as outbound`);
+  const row = (r as unknown as { rows: { engine: string; outbound: string }[] }).rows[0]!;
+  return { engineP50: Number(row.engine), outboundP50: Number(row.outbound) };
+}
+
 export interface LoadResult {
+  engineP50: number;
+  outboundP50: number;
+  ingestPerS: number;
   msgPerS: number;
   p50: number;
   p95: number;
@@ -170,6 +185,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
     const load = await drive(wasl.url!);
     const done = await settled(wasl, load.sent.length);
     const lat = await latencies(wasl, load.sent);
+    const stage = await stages(wasl);
     const roles: LoadResult['roles'] = {};
     const self = procUsage(process.pid);
     roles[split ? 'web (+ load driver)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - before.get('web')!, peakRssMb: self.peakRssMb };
@@ -180,6 +196,8 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl, kind);
     return {
+      ...stage,
+      ingestPerS: load.sent.length / ((load.ingested - load.started) / 1000),
       msgPerS: load.sent.length / ((done - load.started) / 1000),
       p50: pct(lat, 50),
       p95: pct(lat, 95),
@@ -269,10 +287,13 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put(`Load: sustained throughput (${fmt(CONTACTS)} contacts × ${EACH} msgs, web chat)`, 'msg/s', column, fmt(r.msgPerS, 1));
       put('Load: bare BullMQ two-hop echo, same Redis (the ceiling)', 'msg/s', column, fmt(echo.msgPerS, 0));
       put('Load: Wasl as a share of the ceiling', '%', column, fmt((100 * r.msgPerS) / echo.msgPerS, 1));
+      put('Load: messages accepted by the web chat endpoint (HTTP 202)', 'msg/s', column, fmt(r.ingestPerS, 1));
       put('Load: receipt → reply handed to the channel — p50', 'ms', column, fmt(r.p50));
       put('Load: receipt → reply handed to the channel — p95', 'ms', column, fmt(r.p95));
       put('Load: receipt → reply handed to the channel — p99', 'ms', column, fmt(r.p99));
       for (const [role, u] of Object.entries(r.roles)) put(`Load: CPU s / peak RSS MB — ${role}`, 's / MB', column, `${fmt(u.cpuS, 1)} / ${fmt(u.peakRssMb, 0)}`);
+      put('Load: stage p50 — stored → processed by the engine', 'ms', column, fmt(r.engineP50));
+      put('Load: stage p50 — reply written → sent by the outbound worker', 'ms', column, fmt(r.outboundP50));
       put('Load: database growth per 10k conversations', 'MB', column, fmt(r.dbBytesPer10k / 1024 / 1024, 1));
     }
     notes.push(
