@@ -76,7 +76,7 @@ interface Sent {
 }
 
 /** Every beneficiary sends its messages in order; SENDERS of them at a time. */
-async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number }> {
+export async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number }> {
   const sent: Sent[] = [];
   const started = Date.now();
   let next = 0;
