@@ -29,6 +29,7 @@ import { languages } from '../src/templating/template-catalog';
 import { copyContent, useEchoMainMenu } from '../test/support/content-fixture';
 import { projectRoot, startTestWasl, type DbKind, type TestWasl } from '../test/support/harness';
 import { adminUrl } from '../test/support/postgres';
+import { benchLoad } from './load';
 import { benchNlu } from './nlu';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -305,13 +306,20 @@ async function main(): Promise<void> {
   const pgliteVersion = (JSON.parse(readFileSync(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }).version;
 
   const columns = ['PGlite', 'PostgreSQL'];
+  // `npm run bench -- load`: the end-to-end load benchmark and its ceiling only (bench/load.ts).
+  const loadOnly = process.argv.slice(2).includes('load');
   // BENCH_DB=pglite or =postgres runs one database only (e.g. under a profiler).
   const only = process.env.BENCH_DB;
-  if (only !== 'postgres') await benchPipeline('pglite', 'PGlite');
-  if (only === 'pglite') notes.push('PostgreSQL not run (BENCH_DB=pglite).');
-  else if (pgVersion) await benchPipeline('postgres', 'PostgreSQL');
-  else notes.push(`PostgreSQL skipped: ${adminUrl.replace(/\/\/[^@]*@/, '//…@')} is unreachable (set TEST_DATABASE_URL).`);
-  await benchMicro('PGlite');
+  if (!loadOnly) {
+    if (only !== 'postgres') await benchPipeline('pglite', 'PGlite');
+    if (only === 'pglite') notes.push('PostgreSQL not run (BENCH_DB=pglite).');
+    else if (pgVersion) await benchPipeline('postgres', 'PostgreSQL');
+    else notes.push(`PostgreSQL skipped: ${adminUrl.replace(/\/\/[^@]*@/, '//…@')} is unreachable (set TEST_DATABASE_URL).`);
+    await benchMicro('PGlite');
+  }
+  const load = await benchLoad(Boolean(pgVersion));
+  rows.push(...load.rows);
+  notes.push(...load.notes);
   // The micro-benchmarks touch no database: one figure serves both columns.
   for (const r of rows) if (r.values.PGlite && r.values.PostgreSQL === undefined && /alone/.test(r.figure)) r.values.PostgreSQL = '(same)';
 
@@ -327,7 +335,7 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`| ${r.figure} | ${r.unit} | ${columns.map((c) => r.values[c] ?? '—').join(' | ')} |`);
   for (const n of notes) console.log(`\n> ${n}`);
   // The understanding module's own figures (latency at FAQ ×100, memory, NLP.js side by side): bench/nlu.ts.
-  console.log(`\n${await benchNlu()}`);
+  if (!loadOnly) console.log(`\n${await benchNlu()}`);
   console.log(`\nBench wall time: ${fmt((performance.now() - started) / 1000, 0)} s`);
 }
 

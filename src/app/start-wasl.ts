@@ -47,6 +47,8 @@ export interface StartOptions {
   root?: string;
   /** Tests shorten the stall detection to prove a killed worker's job is picked up. */
   engineLockDurationMs?: number;
+  /** Fault tests shorten it too, so a killed sender's job is taken over in seconds rather than a minute. */
+  outboundLockDurationMs?: number;
   clock?: () => Date;
   /** Extra or replacement channel adapters (tests use recording fakes at the provider boundary). */
   adapters?: ChannelAdapter[];
@@ -99,7 +101,11 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       templatesDir: path.resolve(root, env.TEMPLATES_DIR),
       displayRoot: root,
     });
-    const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir });
+    const database = await openDatabase({
+      databaseUrl: env.DATABASE_URL,
+      dataDir,
+      onConnectionLost: (err) => log.warn({ err: err.message }, 'lost an idle PostgreSQL connection; the pool reconnects'),
+    });
     closers.push(() => database.close());
     const runsEveryCoreRole = (['web', 'engine', 'outbound'] as const).every((r) => roles.includes(r));
     if (database.kind === 'pglite' && !runsEveryCoreRole) {
@@ -179,7 +185,20 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';
-      if (roles.includes(role)) workers.push(createOutboundWorker({ connection, prefix: env.QUEUE_PREFIX, adapter, db: database.db, log, signal, documents }));
+      if (roles.includes(role)) {
+        workers.push(
+          createOutboundWorker({
+            connection,
+            prefix: env.QUEUE_PREFIX,
+            adapter,
+            db: database.db,
+            log,
+            signal,
+            documents,
+            ...(opts.outboundLockDurationMs ? { lockDurationMs: opts.outboundLockDurationMs } : {}),
+          }),
+        );
+      }
     }
     for (const worker of workers) {
       worker.on('completed', (job, result) => {

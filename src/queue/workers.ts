@@ -61,6 +61,8 @@ export function createOutboundWorker(opts: {
   signal?: SignalConversation;
   /** Where files researchers attach are kept; without it a message with a file fails clearly. */
   documents?: DocumentStore;
+  /** How long a job stays locked to this worker; tests shorten it so a killed sender's jobs move on sooner. */
+  lockDurationMs?: number;
 }): Worker {
   const { adapter } = opts;
   const worker: Worker = new Worker(
@@ -97,6 +99,7 @@ export function createOutboundWorker(opts: {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: 4,
+      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
       limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs },
     },
   );

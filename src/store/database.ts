@@ -31,13 +31,22 @@ export const migrationsFolder = path.join(__dirname, '..', '..', 'drizzle');
 /** Arbitrary constant: the advisory lock that serialises migrations of several instances starting at once. */
 const MIGRATION_LOCK = 7_411_001;
 
-export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
+export async function openDatabase(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Told when PostgreSQL drops an idle pooled connection (a restart, a failover). */
+  onConnectionLost?: (err: Error) => void;
+}): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.onConnectionLost);
   return openPglite(path.join(opts.dataDir, 'pglite'));
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, onConnectionLost?: (err: Error) => void): Promise<Database> {
   const pool = new Pool({ connectionString: url, max: 10 });
+  // An idle pooled client whose server went away (restart, failover) emits 'error' on the pool; with no
+  // listener that is an uncaught exception and the whole process dies. The pool drops that client and opens a
+  // new one on the next query, so noting it is all there is to do.
+  pool.on('error', (err) => onConnectionLost?.(err));
   const db = drizzlePg({ client: pool, schema });
   const client = await pool.connect();
   try {

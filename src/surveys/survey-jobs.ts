@@ -58,6 +58,8 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
   }
   if (peek.status !== 'scheduled') return { done: `already-${peek.status}` };
   if (!peek.beneficiaryId) return skip(deps.db, surveyId, 'no-beneficiary');
+  const quiet = quietHoursWait(deps, now);
+  if (quiet) return quiet;
 
   // Read outside the lock to know which conversation to lock; everything is checked again under it.
   const target = await promptTarget(deps.db, peek.beneficiaryId);
@@ -139,6 +141,8 @@ async function remindSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Surv
   const now = deps.clock();
   const [peek] = await deps.db.select().from(surveys).where(eq(surveys.id, surveyId)).limit(1);
   if (!peek || peek.status !== 'sent' || peek.remindedAt || !peek.promptConversationId) return { done: 'no-reminder-needed' };
+  const quiet = quietHoursWait(deps, now);
+  if (quiet) return quiet;
   const result = await deps.db.transaction(async (tx) => {
     const [conv] = await tx.select().from(conversations).where(eq(conversations.id, peek.promptConversationId!)).for('update');
     const [survey] = await tx.select().from(surveys).where(eq(surveys.id, surveyId)).for('update');
@@ -173,6 +177,16 @@ async function expireSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Surv
     }
     return { done: survey.status === 'sent' ? 'expired' : `kept-${survey.status}` };
   });
+}
+
+/**
+ * A job's delay was computed to land outside quiet hours, but a job can still fire late — the clock jumped, the
+ * machine slept, the workers were down through the evening — and then it must not ask at night: it waits for
+ * the morning instead.
+ */
+function quietHoursWait(deps: SurveyJobDeps, now: Date): SurveyJobOutcome | null {
+  const allowed = nextAllowedTime(now, deps.organisation.surveys, deps.organisation.timezone);
+  return allowed.getTime() > now.getTime() ? { busy: 'quiet-hours', retryAt: allowed } : null;
 }
 
 async function skip(db: Db, surveyId: number, reason: string): Promise<SurveyJobOutcome> {

@@ -70,6 +70,8 @@ export class FakeTelegramApi {
   private readonly files = new Map<string, { path: string; bytes: Buffer }>();
   private nextUpdateId = 100_000;
   private nextMessageId = 1;
+  /** A slow provider: every sendMessage is answered (and counts as delivered) only after this long. */
+  sendDelayMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -191,6 +193,7 @@ export class FakeTelegramApi {
       case 'getUpdates':
         return ok(await this.getUpdates(req, body));
       case 'sendMessage':
+        if (this.sendDelayMs > 0) await new Promise((r) => setTimeout(r, this.sendDelayMs));
         return ok({
           message_id: this.nextMessageId++,
           date: Math.floor(Date.now() / 1000),

@@ -1,0 +1,307 @@
+/**
+ * End-to-end load through a real channel boundary, and its ceiling measured in the same run.
+ *
+ * - **Wasl**: LOAD_CONTACTS simulated beneficiaries (default 100) each send LOAD_MESSAGES_EACH Arabic messages
+ *   (default 3) one after another through the website chat endpoint (`POST /api/web/messages`, the widget's
+ *   own call) into the real pipeline: ingest → BullMQ engine job → drain → outbox → BullMQ outbound job → the
+ *   web channel's send. Run on PostgreSQL with the roles split into three processes (web here; engine and
+ *   outbound as children, so each role's CPU and memory are its own), and on PGlite in one process.
+ * - **The ceiling**: a bare BullMQ two-hop echo on the same Redis — ingest queue → worker → outbound queue →
+ *   worker, no database, no engine, the same concurrencies, driven by the same number of senders.
+ *
+ * `npm run bench -- load` runs this alone. 10k contacts: `LOAD_CONTACTS=10000 LOAD_MESSAGES_EACH=2 npm run bench
+ * -- load` (about 10 minutes here); 100k: `LOAD_CONTACTS=100000 LOAD_MESSAGES_EACH=1` (hours on 2 cores; give
+ * PostgreSQL room and raise LOAD_TIMEOUT_S). docs/performance.md has the figures and their reading.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { and, eq, like, sql } from 'drizzle-orm';
+import { webChannel } from '../src/channels/web/web-channel';
+import { webUserIdOf } from '../src/channels/web/device-id';
+import { conversations, messages } from '../src/store/schema';
+import { copyContent, useEchoMainMenu, type ContentCopy } from '../test/support/content-fixture';
+import { startTestWasl, type TestWasl } from '../test/support/harness';
+import { killHard, startRoleProcess } from '../test/faults/support/role-child';
+
+export interface LoadRow {
+  figure: string;
+  unit: string;
+  values: Record<string, string>;
+}
+
+const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 100);
+const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
+const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
+/** How many beneficiaries type at the same moment (HTTP requests in flight). */
+const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
+const ENGINE_CONCURRENCY = 8;
+const OUTBOUND_CONCURRENCY = 4; // src/queue/workers.ts
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const phrases = ['السلام عليكم', 'أريد التسجيل في السلة الغذائية', 'شكراً جزيلاً', 'الله يجزاكم خير', 'تمام'];
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+
+/** CPU seconds and peak RSS of a process and its descendants (tsx runs the code in a child), from /proc (Linux). */
+function procUsage(pid: number): { cpuS: number; peakRssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let cpuS = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  let peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  for (const child of children ? children.split(/\s+/).map(Number) : []) {
+    const u = procUsage(child);
+    cpuS += u.cpuS;
+    peakRssMb = Math.max(peakRssMb, u.peakRssMb);
+  }
+  return { cpuS, peakRssMb };
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+interface Sent {
+  text: string;
+  postedAt: number;
+}
+
+/** Every beneficiary sends its messages in order; SENDERS of them at a time. */
+export async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number }> {
+  const sent: Sent[] = [];
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(SENDERS, CONTACTS) }, async () => {
+      for (let c = next++; c < CONTACTS; c = next++) {
+        const deviceId = randomBytes(16).toString('base64url');
+        for (let i = 0; i <= EACH; i++) {
+          // The first message opens the echo flow; the others are answered "echo: <text>".
+          const text = i === 0 ? 'مرحبا' : `${phrases[(c + i) % phrases.length]} #${c}-${i}`;
+          const postedAt = Date.now();
+          const res = await fetch(`${url}/api/web/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ deviceId, clientMessageId: randomUUID(), text }),
+          });
+          await res.arrayBuffer();
+          if (res.status !== 202) throw new Error(`POST /api/web/messages answered ${res.status}`);
+          if (i > 0) sent.push({ text, postedAt });
+        }
+      }
+    }),
+  );
+  return { sent, started, ingested: Date.now() };
+}
+
+async function settled(wasl: TestWasl, expectedEchoes: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const [r] = await wasl.database.db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(messages)
+      .where(and(eq(messages.direction, 'out'), eq(messages.status, 'sent'), like(messages.text, 'echo: %')));
+    if (r!.n >= expectedEchoes) return Date.now();
+    if (Date.now() - started > TIMEOUT_MS) throw new Error(`only ${r!.n} of ${expectedEchoes} echoes sent after ${TIMEOUT_MS} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+async function latencies(wasl: TestWasl, sent: Sent[]): Promise<number[]> {
+  const rows = await wasl.database.db
+    .select({ text: messages.text, sentAt: messages.sentAt })
+    .from(messages)
+    .where(and(eq(messages.direction, 'out'), like(messages.text, 'echo: %')));
+  const at = new Map(rows.map((r) => [r.text!.slice('echo: '.length), r.sentAt!.getTime()]));
+  return sent.map((s) => (at.get(s.text) ?? NaN) - s.postedAt).sort((a, b) => a - b);
+}
+
+/** Median time in each stage: stored → drained (engine queue + drain) and reply written → sent (outbound). */
+async function stages(wasl: TestWasl): Promise<{ engineP50: number; outboundP50: number }> {
+  const r = await wasl.database.db.execute<{ engine: string; outbound: string }>(sql`
+    select
+      (select percentile_cont(0.5) within group (order by extract(epoch from processed_at - created_at) * 1000)
+         from messages where direction = 'in' and processed_at is not null)::text as engine,
+      (select percentile_cont(0.5) within group (order by extract(epoch from sent_at - created_at) * 1000)
+         from messages where direction = 'out' and sent_at is not null)::text as outbound`);
+  const row = (r as unknown as { rows: { engine: string; outbound: string }[] }).rows[0]!;
+  return { engineP50: Number(row.engine), outboundP50: Number(row.outbound) };
+}
+
+export interface LoadResult {
+  engineP50: number;
+  outboundP50: number;
+  ingestPerS: number;
+  msgPerS: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  roles: Record<string, { cpuS: number; peakRssMb: number }>;
+  dbBytesPer10k: number;
+}
+
+const webEnv = { WEB_CHAT_IP_REQUESTS_PER_MINUTE: '100000', WEB_CHAT_MESSAGES_PER_MINUTE: '10000', WEB_CHAT_DEMO_PAGE: 'false' };
+
+async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promise<LoadResult> {
+  const split = kind === 'postgres';
+  const wasl = await startTestWasl({
+    db: kind,
+    roles: split ? 'web' : 'web,engine,outbound',
+    flowsDir: content.flowsDir,
+    templatesDir: content.templatesDir,
+    extraEnv: { ...webEnv, ENGINE_CONCURRENCY: String(ENGINE_CONCURRENCY) },
+    options: { channelModules: [webChannel], sweeper: false },
+  });
+  const children: { role: string; child: ChildProcess }[] = [];
+  try {
+    if (split) {
+      for (const role of ['engine', 'outbound']) {
+        const child = await startRoleProcess({
+          ...webEnv,
+          REDIS_URL: redisUrl,
+          DATABASE_URL: wasl.databaseUrl!,
+          QUEUE_PREFIX: wasl.prefix,
+          ROLES: role,
+          FLOWS_DIR: content.flowsDir,
+          TEMPLATES_DIR: content.templatesDir,
+          DATA_DIR: wasl.dataDir,
+          ENGINE_CONCURRENCY: String(ENGINE_CONCURRENCY),
+          FAULT_LOCK_MS: '30000',
+        });
+        children.push({ role, child });
+      }
+    }
+    const before = new Map<string, number>([['web', procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
+    const dbBefore = await dbBytes(wasl, kind);
+    const load = await drive(wasl.url!);
+    const done = await settled(wasl, load.sent.length);
+    const lat = await latencies(wasl, load.sent);
+    const stage = await stages(wasl);
+    const roles: LoadResult['roles'] = {};
+    const self = procUsage(process.pid);
+    roles[split ? 'web (+ load driver)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - before.get('web')!, peakRssMb: self.peakRssMb };
+    for (const c of children) {
+      const u = procUsage(c.child.pid!);
+      roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
+    }
+    const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
+    const dbAfter = await dbBytes(wasl, kind);
+    return {
+      ...stage,
+      ingestPerS: load.sent.length / ((load.ingested - load.started) / 1000),
+      msgPerS: load.sent.length / ((done - load.started) / 1000),
+      p50: pct(lat, 50),
+      p95: pct(lat, 95),
+      p99: pct(lat, 99),
+      roles,
+      dbBytesPer10k: ((dbAfter - dbBefore) / Math.max(1, conv!.n)) * 10_000,
+    };
+  } finally {
+    for (const c of children) await killHard(c.child);
+    await wasl.stop();
+  }
+}
+
+async function dbBytes(wasl: TestWasl, kind: 'postgres' | 'pglite'): Promise<number> {
+  if (kind === 'pglite') {
+    await wasl.database.db.execute(sql`checkpoint`);
+    return dirBytes(path.join(wasl.dataDir, 'pglite'));
+  }
+  const r = await wasl.database.db.execute<{ size: string }>(sql`select pg_database_size(current_database())::text as size`);
+  return Number((r as unknown as { rows: { size: string }[] }).rows[0]!.size);
+}
+
+/** The ceiling: two BullMQ hops and nothing else, same concurrencies, same number of senders. */
+async function runBareEcho(total: number): Promise<{ msgPerS: number; p50: number; p99: number }> {
+  const prefix = `bench-echo-${randomUUID().slice(0, 8)}`;
+  const connection = { url: redisUrl, maxRetriesPerRequest: null } as const;
+  const ingest = new Queue('ingest', { connection, prefix });
+  const outbound = new Queue('outbound', { connection, prefix });
+  const latency: number[] = [];
+  let done = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  const w1 = new Worker(
+    'ingest',
+    async (job) => {
+      await outbound.add('send', job.data, { removeOnComplete: true });
+    },
+    { connection, prefix, concurrency: ENGINE_CONCURRENCY, removeOnComplete: { count: 0 } },
+  );
+  const w2 = new Worker(
+    'outbound',
+    async (job) => {
+      latency.push(Date.now() - (job.data as { at: number }).at);
+      if (++done === total) finish();
+    },
+    { connection, prefix, concurrency: OUTBOUND_CONCURRENCY, removeOnComplete: { count: 0 } },
+  );
+  await Promise.all([w1.waitUntilReady(), w2.waitUntilReady()]);
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      for (let i = next++; i < total; i = next++) await ingest.add('in', { i, at: Date.now() }, { removeOnComplete: true });
+    }),
+  );
+  await finished;
+  const elapsed = (Date.now() - started) / 1000;
+  await Promise.all([w1.close(), w2.close()]);
+  await ingest.obliterate({ force: true });
+  await outbound.obliterate({ force: true });
+  await Promise.all([ingest.close(), outbound.close()]);
+  latency.sort((a, b) => a - b);
+  return { msgPerS: total / elapsed, p50: pct(latency, 50), p99: pct(latency, 99) };
+}
+
+/** Runs the load benchmark; rows for bench/run.ts's table. BENCH_DB=pglite|postgres runs one database only. */
+export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]; notes: string[] }> {
+  const rows: LoadRow[] = [];
+  const notes: string[] = [];
+  const put = (figure: string, unit: string, column: string, value: string) => {
+    let row = rows.find((r) => r.figure === figure);
+    if (!row) rows.push((row = { figure, unit, values: {} }));
+    row.values[column] = value;
+  };
+  const total = CONTACTS * EACH;
+  const content = copyContent();
+  useEchoMainMenu(content);
+  try {
+    const t0 = performance.now();
+    const echo = await runBareEcho(total);
+    const only = process.env.BENCH_DB;
+    const runs: ['postgres' | 'pglite', string][] = [];
+    if (only !== 'pglite' && pgReachable) runs.push(['postgres', 'PostgreSQL']);
+    if (only !== 'postgres') runs.push(['pglite', 'PGlite']);
+    for (const [kind, column] of runs) {
+      const r = await runWasl(kind, content);
+      put(`Load: sustained throughput (${fmt(CONTACTS)} contacts × ${EACH} msgs, web chat)`, 'msg/s', column, fmt(r.msgPerS, 1));
+      put('Load: bare BullMQ two-hop echo, same Redis (the ceiling)', 'msg/s', column, fmt(echo.msgPerS, 0));
+      put('Load: Wasl as a share of the ceiling', '%', column, fmt((100 * r.msgPerS) / echo.msgPerS, 1));
+      put('Load: messages accepted by the web chat endpoint (HTTP 202)', 'msg/s', column, fmt(r.ingestPerS, 1));
+      put('Load: receipt → reply handed to the channel — p50', 'ms', column, fmt(r.p50));
+      put('Load: receipt → reply handed to the channel — p95', 'ms', column, fmt(r.p95));
+      put('Load: receipt → reply handed to the channel — p99', 'ms', column, fmt(r.p99));
+      for (const [role, u] of Object.entries(r.roles)) put(`Load: CPU s / peak RSS MB — ${role}`, 's / MB', column, `${fmt(u.cpuS, 1)} / ${fmt(u.peakRssMb, 0)}`);
+      put('Load: stage p50 — stored → processed by the engine', 'ms', column, fmt(r.engineP50));
+      put('Load: stage p50 — reply written → sent by the outbound worker', 'ms', column, fmt(r.outboundP50));
+      put('Load: database growth per 10k conversations', 'MB', column, fmt(r.dbBytesPer10k / 1024 / 1024, 1));
+    }
+    notes.push(
+      `Load: bare echo p50/p99 ${fmt(echo.p50)}/${fmt(echo.p99)} ms. PostgreSQL runs web, engine and outbound as three processes; PGlite runs them in one. ` +
+        `${SENDERS} senders at once; ${fmt((performance.now() - t0) / 1000)} s in all.`,
+    );
+  } finally {
+    content.cleanup();
+  }
+  return { rows, notes };
+}

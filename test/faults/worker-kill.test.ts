@@ -1,0 +1,76 @@
+/**
+ * kill -9 of an engine process and of an outbound process while beneficiaries are writing in. Two processes
+ * of the role run side by side (the scale-out layout); one is SIGKILLed mid-load and the other takes over its
+ * stalled jobs, with the sweeper as the safety net — nobody restarts anything by hand.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { telegramChannel } from '../../src/channels/telegram/telegram-channel';
+import { FakeTelegramApi } from '../fakes/fake-telegram-api';
+import { copyContent, useEchoMainMenu, type ContentCopy } from '../support/content-fixture';
+import { startTestWasl, waitFor, type TestWasl } from '../support/harness';
+import { outboxStatus, printTally, settle, telegramEnv, TelegramLoad } from './support/fault-load';
+import { killHard, startRoleProcess } from './support/role-child';
+import { ThrowawayRedis } from './support/throwaway-redis';
+
+describe.each([
+  { role: 'engine', local: 'web,outbound' },
+  { role: 'outbound', local: 'web,engine' },
+])('kill -9 of an $role process mid-load', ({ role, local }) => {
+  let content: ContentCopy;
+  let redis: ThrowawayRedis;
+  let fake: FakeTelegramApi;
+  let web: TestWasl;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    content = copyContent();
+    useEchoMainMenu(content);
+    redis = await ThrowawayRedis.start();
+    fake = await FakeTelegramApi.start();
+    web = await startTestWasl({
+      db: 'postgres',
+      roles: local,
+      flowsDir: content.flowsDir,
+      templatesDir: content.templatesDir,
+      extraEnv: { ...telegramEnv(fake), REDIS_URL: redis.url },
+      options: { channelModules: [telegramChannel], engineLockDurationMs: 1500, outboundLockDurationMs: 1500, sweeper: { everyMs: 1000, olderThanMs: 3000 } },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of children) await killHard(c);
+    await web?.stop();
+    await fake?.stop();
+    await redis?.stop();
+    content?.cleanup();
+  });
+
+  it('loses nothing and sends nothing twice', async () => {
+    const env = {
+      ...telegramEnv(fake),
+      REDIS_URL: redis.url,
+      DATABASE_URL: web.databaseUrl!,
+      QUEUE_PREFIX: web.prefix,
+      ROLES: role,
+      FLOWS_DIR: content.flowsDir,
+      TEMPLATES_DIR: content.templatesDir,
+      DATA_DIR: web.dataDir,
+      ENGINE_CONCURRENCY: '4',
+      FAULT_LOCK_MS: '1500',
+      FAULT_SWEEP_MS: role === 'engine' ? '1000' : '0',
+    };
+    const [victim, survivor] = await Promise.all([startRoleProcess(env), startRoleProcess(env)]);
+    children.push(victim!, survivor!);
+    const load = new TelegramLoad(fake, () => `${web.url}/webhooks/telegram`);
+    const running = load.run({ chats: 20, perChat: 8, gapMs: 100 });
+    // Part-way through: some replies out, many still to come.
+    await waitFor('the load to be part-way', async () => load.answeredCount() >= 30, 60_000);
+    await killHard(victim!);
+    const answeredAtKill = load.answeredCount();
+    await running;
+    await settle(load, 60_000);
+    const t = await load.tally(web.database.db);
+    printTally(`kill -9 of an ${role} process`, t, { 'answered-at-kill': answeredAtKill, outbox: JSON.stringify(await outboxStatus(web.database.db)) });
+    expect(answeredAtKill).toBeLessThan(160);
+    expect(t).toMatchObject({ sent: 160, stored: 160, lost: 0, duplicated: 0, outOfOrder: 0 });
+  }, 150_000);
+});
