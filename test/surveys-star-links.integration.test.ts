@@ -12,6 +12,7 @@ import { conversations, followUpTasks, messages, surveys } from '../src/store/sc
 import { createRatingLinks } from '../src/surveys/rating-links';
 import { startSmtpSink, type CapturedMail, type SmtpSink } from './fakes/smtp-sink';
 import { startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { daytimeClock } from './support/daytime-clock';
 
 describe('survey star links by email', () => {
   let sink: SmtpSink;
@@ -22,7 +23,7 @@ describe('survey star links by email', () => {
       db: 'pglite',
       roles: 'web,engine,outbound,surveys',
       extraEnv: { SMTP_URL: sink.url, EMAIL_FROM: '"جمعية بر الخوار" <care@birr.example>', CLI_CHANNEL_ENABLED: 'false' },
-      options: { surveySweepEveryMs: false },
+      options: { surveySweepEveryMs: false, clock: daytimeClock() },
     });
   });
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadEnv } from '../../src/config/load-config';
 import { contacts, conversations, surveys } from '../../src/store/schema';
 import { projectRoot, startTestWasl, waitFor, type TestWasl } from '../support/harness';
+import { daytimeClock } from '../support/daytime-clock';
 
 const chromiumPath = loadEnv({ CHROMIUM_PATH: process.env.CHROMIUM_PATH }).CHROMIUM_PATH;
 const haveChromium = existsSync(chromiumPath);
@@ -23,7 +24,7 @@ const artifacts = path.join(projectRoot, 'test-artifacts');
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    wasl = await startTestWasl({ db: 'pglite', roles: 'web,engine,outbound,surveys', options: { surveySweepEveryMs: false } });
+    wasl = await startTestWasl({ db: 'pglite', roles: 'web,engine,outbound,surveys', options: { surveySweepEveryMs: false, clock: daytimeClock() } });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
