@@ -7,16 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
 import { createStaff } from '../src/staff/staff-repo';
 import { auditLog, beneficiaries, contacts, conversations, followUpTasks, requests, staff, surveys } from '../src/store/schema';
 import { ConsoleClient, PASSWORD } from './console-client';
+import { surveyRow } from './reports-fixture';
 import { launchChromium, newPage, screenshot, signInBrowser, type WatchedPage } from './support/browser';
 import { startTestWasl, type TestWasl } from './support/harness';
 
-const zone = 'Asia/Riyadh';
-const riyadh = (iso: string) => DateTime.fromISO(iso, { zone }).toJSDate();
 
 describe('console pages in Chromium', () => {
   let wasl: TestWasl;
@@ -46,29 +44,16 @@ describe('console pages in Chromium', () => {
     const [conv] = await db().insert(conversations).values({ contactId: c!.id, beneficiaryId, channel: 'telegram' }).returning();
     const request = async (type: string) =>
       (await db().insert(requests).values({ referenceNumber: `REQ-${type}-${Math.random()}`, beneficiaryId, contactId: c!.id, type, answers: {}, nationalIdSealed: 'x', nationalIdHash: 'h', attestation: {} }).returning())[0]!.id;
-    const row = (n: number, requestId: number | null, channel: string, staffId: number | null, score: number | null, sent: string, comment: string | null = null) => ({
-      subjectKind: requestId ? ('request' as const) : ('conversation' as const),
-      subjectId: String(requestId ?? 1000 + n),
-      conversationId: conv!.id,
-      beneficiaryId,
-      requestId,
-      staffId,
-      channel,
-      status: score === null ? ('expired' as const) : ('answered' as const),
-      score,
-      comment,
-      sentAt: riyadh(sent),
-      answeredAt: score === null ? null : new Date(riyadh(sent).getTime() + 60_000),
-    });
+    const at = { conversationId: conv!.id, beneficiaryId };
     const inserted = await db()
       .insert(surveys)
       .values([
-        row(1, await request('food-basket'), 'telegram', ahmad.id, 5, '2026-11-01T10:00', 'ممتاز شكرا'),
-        row(2, await request('food-basket'), 'telegram', ahmad.id, 4, '2026-11-02T10:00'),
-        row(3, await request('rent'), 'whatsapp', sara.id, 2, '2026-11-03T10:00', '<img src=x onerror=alert(1)> تأخروا'),
-        row(4, await request('rent'), 'whatsapp', sara.id, null, '2026-11-04T10:00'),
-        row(5, null, 'cli', ahmad.id, 3, '2026-11-08T10:00'),
-        row(6, await request('food-basket'), 'telegram', null, 1, '2026-12-01T00:30', 'سيء'),
+        surveyRow(at, 1, await request('food-basket'), 'telegram', ahmad.id, 5, '2026-11-01T10:00', 'ممتاز شكرا'),
+        surveyRow(at, 2, await request('food-basket'), 'telegram', ahmad.id, 4, '2026-11-02T10:00'),
+        surveyRow(at, 3, await request('rent'), 'whatsapp', sara.id, 2, '2026-11-03T10:00', '<img src=x onerror=alert(1)> تأخروا'),
+        surveyRow(at, 4, await request('rent'), 'whatsapp', sara.id, null, '2026-11-04T10:00'),
+        surveyRow(at, 5, null, 'cli', ahmad.id, 3, '2026-11-08T10:00'),
+        surveyRow(at, 6, await request('food-basket'), 'telegram', null, 1, '2026-12-01T00:30', 'سيء'),
       ])
       .returning({ id: surveys.id });
     surveyIds.push(...inserted.map((r) => r.id));

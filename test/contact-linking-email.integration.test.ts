@@ -17,7 +17,7 @@ describe('linking an email address to a beneficiary', () => {
   let wasl: TestWasl;
   beforeAll(async () => {
     sink = await startSmtpSink();
-    wasl = await startTestWasl({ db: 'pglite', extraEnv: { SMTP_URL: sink.url, EMAIL_FROM: '"جمعية بر الخوار" <care@birr.example>' } });
+    wasl = await startTestWasl({ db: 'pglite', extraEnv: sink.env });
   });
   afterAll(async () => {
     await wasl?.stop();

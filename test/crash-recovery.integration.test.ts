@@ -4,26 +4,15 @@
  * job recovery and the sweeper), and every message is answered exactly once, in order. PostgreSQL only: the
  * embedded PGlite cannot be shared between processes, which is exactly why split roles need PostgreSQL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { and, asc, eq } from 'drizzle-orm';
 import { messages } from '../src/store/schema';
+import { spawnUntilReady } from './support/child-process';
 import { copyContent, useEchoMainMenu, type ContentCopy } from './support/content-fixture';
-import { projectRoot, startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { startTestWasl, waitFor, type TestWasl } from './support/harness';
 
 function startEngineProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(projectRoot, 'test', 'engine-process.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`engine process exited with ${code}: ${err}`)));
-  });
+  return spawnUntilReady('test/engine-process.ts', { ...process.env, ...env });
 }
 
 describe('a worker killed mid-conversation', () => {

@@ -22,7 +22,7 @@ describe('opt-out in the shared send path', () => {
   let wasl: TestWasl;
   beforeAll(async () => {
     sink = await startSmtpSink();
-    wasl = await startTestWasl({ db: 'pglite', extraEnv: { SMTP_URL: sink.url, EMAIL_FROM: '"جمعية بر الخوار" <care@birr.example>' } });
+    wasl = await startTestWasl({ db: 'pglite', extraEnv: sink.env });
   });
   afterAll(async () => {
     await wasl?.stop();

@@ -10,10 +10,9 @@ import { DateTime } from 'luxon';
 import { registerReportRoutes } from '../src/reports/report-routes';
 import { openDatabase, type Database } from '../src/store/database';
 import { beneficiaries, contacts, conversations, requests, staff, surveys } from '../src/store/schema';
+import { riyadh, surveyRow, zone } from './reports-fixture';
 import { createTestDatabase } from './support/postgres';
 
-const zone = 'Asia/Riyadh';
-const riyadh = (iso: string) => DateTime.fromISO(iso, { zone }).toJSDate();
 
 describe('survey reports', () => {
   let pg: { url: string; drop(): Promise<void> };
@@ -177,27 +176,14 @@ async function seed(database: Database): Promise<void> {
   const food3 = await request('food-basket');
   const rent = await request('rent');
   const rent2 = await request('rent');
-  const row = (n: number, kind: 'request' | 'conversation', requestId: number | null, channel: string, staffId: number | null, score: number | null, sent: string, comment: string | null = null) => ({
-    subjectKind: kind,
-    subjectId: String(requestId ?? 1000 + n),
-    conversationId: conv!.id,
-    beneficiaryId: b!.id,
-    requestId,
-    staffId,
-    channel,
-    status: score === null ? ('expired' as const) : ('answered' as const),
-    score,
-    comment,
-    sentAt: riyadh(sent),
-    answeredAt: score === null ? null : new Date(riyadh(sent).getTime() + 60_000),
-  });
+  const at = { conversationId: conv!.id, beneficiaryId: b!.id };
   await db.insert(surveys).values([
-    row(1, 'request', food, 'telegram', 1, 5, '2026-11-01T10:00', 'ممتاز شكرا'),
-    row(2, 'request', food2, 'telegram', 1, 4, '2026-11-02T10:00'),
-    row(3, 'request', rent, 'whatsapp', 2, 2, '2026-11-03T10:00', '=cmd bad'),
-    row(4, 'request', rent2, 'whatsapp', 2, null, '2026-11-04T10:00'),
-    row(5, 'conversation', null, 'cli', 1, 3, '2026-11-08T10:00'),
-    row(6, 'request', food3, 'telegram', null, 1, '2026-12-01T00:30', 'سيء'),
+    surveyRow(at, 1, food, 'telegram', 1, 5, '2026-11-01T10:00', 'ممتاز شكرا'),
+    surveyRow(at, 2, food2, 'telegram', 1, 4, '2026-11-02T10:00'),
+    surveyRow(at, 3, rent, 'whatsapp', 2, 2, '2026-11-03T10:00', '=cmd bad'),
+    surveyRow(at, 4, rent2, 'whatsapp', 2, null, '2026-11-04T10:00'),
+    surveyRow(at, 5, null, 'cli', 1, 3, '2026-11-08T10:00'),
+    surveyRow(at, 6, food3, 'telegram', null, 1, '2026-12-01T00:30', 'سيء'),
     { subjectKind: 'conversation', subjectId: '9001', beneficiaryId: b!.id, status: 'scheduled', scheduledFor: riyadh('2026-11-05T10:00') },
     { subjectKind: 'conversation', subjectId: '9002', beneficiaryId: b!.id, status: 'skipped', skipReason: 'opted-out', channel: 'telegram' },
   ]);

@@ -22,7 +22,7 @@ describe('survey star links by email', () => {
     wasl = await startTestWasl({
       db: 'pglite',
       roles: 'web,engine,outbound,surveys',
-      extraEnv: { SMTP_URL: sink.url, EMAIL_FROM: '"جمعية بر الخوار" <care@birr.example>', CLI_CHANNEL_ENABLED: 'false' },
+      extraEnv: { ...sink.env, CLI_CHANNEL_ENABLED: 'false' },
       options: { surveySweepEveryMs: false, clock: daytimeClock() },
     });
   });

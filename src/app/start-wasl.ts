@@ -203,8 +203,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     for (const worker of workers) {
       worker.on('completed', (job, result) => {
         const queue = worker.name === 'engine' ? 'engine' : worker.name.startsWith('outbound-') ? 'outbound' : null;
-        if (queue && job.finishedOn) counters.jobSeconds(queue, Math.max(0, job.finishedOn - job.timestamp) / 1000);
-        if (result === 'sent') counters.messageOut(worker.name.replace(/^outbound-/, ''));
+        const done = queue && job.finishedOn ? { queue, seconds: Math.max(0, job.finishedOn - job.timestamp) / 1000 } : null;
+        counters.jobDone(done, result === 'sent' ? worker.name.replace(/^outbound-/, '') : undefined);
       });
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").

@@ -9,10 +9,11 @@
  * any unknown sender) moves to the beneficiary — unless its own record already holds requests, a real person's
  * history that only a researcher may merge (the same rule as beneficiaries/link-by-mobile.ts).
  */
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ActionHandler } from '../engine/action-context';
+import type { Sealer } from '../identity/sealed-value';
 import type { ActionResult } from '../engine/run-turn';
 import type { Tx } from '../store/database';
 import { beneficiaries, contacts, conversations, emailLinkCodes, requests } from '../store/schema';
@@ -31,7 +32,8 @@ export function normaliseAddress(raw: unknown): string | null {
   return parsed.success ? parsed.data : null;
 }
 
-const hashCode = (rowId: number, code: string) => createHash('sha256').update(`${rowId}:${code}`).digest('hex');
+/** Keyed with the app's secret (identity/sealed-value.ts), so a database dump alone cannot try the million codes. */
+const hashCode = (sealer: Sealer, rowId: number, code: string) => sealer.hash(`${rowId}:${code}`);
 
 /** The email contact for `address`, created (with a record of its own) when Wasl has never seen it. */
 async function emailContact(tx: Tx, address: string) {
@@ -77,7 +79,7 @@ export function sendLinkCode(opts: { emailEnabled: boolean }): ActionHandler {
       .insert(emailLinkCodes)
       .values({ beneficiaryId: ctx.beneficiaryId, contactId: ctx.contactId, address, codeHash: '-', expiresAt: new Date(ctx.now.getTime() + LINK_CODE_TTL_MS) })
       .returning({ id: emailLinkCodes.id });
-    await ctx.tx.update(emailLinkCodes).set({ codeHash: hashCode(row!.id, code) }).where(eq(emailLinkCodes.id, row!.id));
+    await ctx.tx.update(emailLinkCodes).set({ codeHash: hashCode(ctx.sealer, row!.id, code) }).where(eq(emailLinkCodes.id, row!.id));
 
     const contact = await emailContact(ctx.tx, address);
     const conversationId = await openConversation(ctx.tx, contact, call.language);
@@ -107,7 +109,7 @@ export const confirmLinkCode: ActionHandler = async (ctx, call): Promise<ActionR
     return { outcome: 'expired' };
   }
   const expected = Buffer.from(row.codeHash, 'hex');
-  const given = Buffer.from(hashCode(row.id, typed), 'hex');
+  const given = Buffer.from(hashCode(ctx.sealer, row.id, typed), 'hex');
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     const wrong = row.wrongAttempts + 1;
     await ctx.tx.update(emailLinkCodes).set({ wrongAttempts: wrong }).where(eq(emailLinkCodes.id, row.id));

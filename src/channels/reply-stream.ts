@@ -29,17 +29,20 @@ export interface ReplyEvent {
 
 export const replyTopic = (prefix: string, channel: ChannelName, userId: string) => `${prefix}:${channel}:${userId}`;
 
+/** What a reply's template and file add to its event, live or replayed alike. */
+function replyExtras(template: string | undefined, attachment: ReplyEvent['attachment']): Pick<ReplyEvent, 'stars' | 'attachment'> {
+  return { ...(template === SURVEY_RATING_TEMPLATE ? { stars: true } : {}), ...(attachment ? { attachment } : {}) };
+}
+
 /** Called by an adapter's `send`: hands the reply to whichever web process holds the person's stream. */
 export async function publishReply(redis: Redis, prefix: string, channel: ChannelName, m: OutboundEnvelope): Promise<void> {
+  const file = m.attachment;
   const event: ReplyEvent = {
     id: m.messageId,
     direction: 'out',
     text: m.text,
     choices: m.choices,
-    ...(m.template === SURVEY_RATING_TEMPLATE ? { stars: true } : {}),
-    ...(m.attachment
-      ? { attachment: { fileName: m.attachment.fileName, mimeType: m.attachment.mimeType, sizeBytes: m.attachment.sizeBytes, url: m.attachment.downloadPath } }
-      : {}),
+    ...replyExtras(m.template, file && { fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.sizeBytes, url: file.downloadPath }),
   };
   await redis.publish(replyTopic(prefix, channel, m.channelUserId), JSON.stringify(event));
 }
@@ -155,15 +158,14 @@ async function missedEvents(opts: StreamRepliesOptions): Promise<ReplyEvent[]> {
     .limit(opts.replayLimit ?? 500);
   return rows.reverse().map((m) => {
     const payload = m.direction === 'out' ? outboundPayloadSchema.safeParse(m.payload) : null;
-    const stars = payload?.success && payload.data.template === SURVEY_RATING_TEMPLATE;
-    const file = payload?.data?.attachment;
+    const data = payload?.success ? payload.data : undefined;
+    const file = data?.attachment;
     return {
       id: m.id,
       direction: m.direction,
       text: m.text ?? '',
-      choices: payload?.success ? payload.data.choices : [],
-      ...(stars ? { stars } : {}),
-      ...(file ? { attachment: { fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.sizeBytes, url: attachmentDownloadPath(m.id, file.token) } } : {}),
+      choices: data?.choices ?? [],
+      ...replyExtras(data?.template, file && { fileName: file.fileName, mimeType: file.mimeType, sizeBytes: file.sizeBytes, url: attachmentDownloadPath(m.id, file.token) }),
     };
   });
 }

@@ -92,7 +92,7 @@ export function isHttps(req: FastifyRequest, env: Pick<Env, 'CONSOLE_SECURE_COOK
  * The client's address, for sign-in limits. Fastify reads X-Forwarded-For only from the proxies TRUST_PROXY (or
  * CONSOLE_TRUST_PROXY) names, so this is the forwarded address exactly when the proxy is trusted.
  */
-export function clientIp(req: FastifyRequest, _env?: Pick<Env, 'CONSOLE_TRUST_PROXY'>): string {
+export function clientIp(req: FastifyRequest): string {
   return req.ip || (req.socket.remoteAddress ?? 'unknown');
 }
 

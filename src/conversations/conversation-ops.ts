@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { MAX_DOCUMENT_BYTES, type DocumentStore } from '../documents/document-store';
 import { sniffDocumentType } from '../documents/document-type';
 import type { ChannelName } from '../messages/channel-name';
+import type { OutboundAttachment } from '../messages/outbound-message';
 import { fileDelivery } from '../messages/file-delivery';
 import type { FlowStarter } from '../pipeline/start-flow';
 import { mayHold } from './routing';
@@ -93,6 +94,38 @@ export function createConversationOps(deps: ConversationOpsDeps) {
   const send = async (queued: QueuedOutbound[]) => {
     for (const q of queued) await deps.queues.enqueueSend(q.channel, q.id);
   };
+
+  /**
+   * Queues a staff message on a chat `me` holds: locks the chat, checks the holder, lets `draft` check the chat and
+   * build the message, writes it to the outbox, marks the chat updated and audits `action`; sends after commit.
+   */
+  const sendAsHolder = async (
+    me: StaffPrincipal,
+    conversationId: number,
+    action: 'conversation.reply' | 'conversation.attach',
+    draft: (conv: ConversationRow) => Promise<{ text: string; attachment?: OutboundAttachment; details?: Record<string, unknown> }>,
+  ): Promise<QueuedOutbound> => {
+    const queued = await db.transaction(async (tx) => {
+      const conv = await lockConversation(tx, conversationId);
+      if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
+      const { text, attachment, details } = await draft(conv);
+      const out = await writeOutbound(tx, {
+        conversationId,
+        channel: conv.channel,
+        author: 'staff',
+        staffId: me.id,
+        text,
+        language: languageOf(conv, deps.content.organisation.defaultLanguage),
+        ...(attachment ? { attachment } : {}),
+      });
+      await tx.update(conversations).set({ updatedAt: deps.clock() }).where(eq(conversations.id, conversationId));
+      await recordAudit(tx, { staffId: me.id, action, subjectKind: 'conversation', subjectId: conversationId, beneficiaryId: conv.beneficiaryId, details: { messageId: out.id, ...details } });
+      return out;
+    });
+    await send([queued]);
+    return queued;
+  };
+
   const mayActOn = (me: StaffPrincipal, conv: ConversationRow) => conv.assigneeStaffId === me.id || hasRole(me.role, 'supervisor');
 
   return {
@@ -168,30 +201,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
 
     /** Sends the researcher's text through the beneficiary's own channel (outbox + outbound queue). */
     async reply(me: StaffPrincipal, conversationId: number, text: string): Promise<QueuedOutbound> {
-      const queued = await db.transaction(async (tx) => {
-        const conv = await lockConversation(tx, conversationId);
-        if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
-        const out = await writeOutbound(tx, {
-          conversationId,
-          channel: conv.channel,
-          author: 'staff',
-          staffId: me.id,
-          text,
-          language: languageOf(conv, deps.content.organisation.defaultLanguage),
-        });
-        await tx.update(conversations).set({ updatedAt: deps.clock() }).where(eq(conversations.id, conversationId));
-        await recordAudit(tx, {
-          staffId: me.id,
-          action: 'conversation.reply',
-          subjectKind: 'conversation',
-          subjectId: conversationId,
-          beneficiaryId: conv.beneficiaryId,
-          details: { messageId: out.id },
-        });
-        return out;
-      });
-      await send([queued]);
-      return queued;
+      return sendAsHolder(me, conversationId, 'conversation.reply', async () => ({ text }));
     },
 
     /**
@@ -200,16 +210,15 @@ export function createConversationOps(deps: ConversationOpsDeps) {
      * staff message carrying the file, and audited. SMS cannot carry one (src/messages/file-delivery.ts).
      */
     async attach(me: StaffPrincipal, conversationId: number, file: { fileName: string; bytes: Buffer; caption?: string | undefined }): Promise<QueuedOutbound> {
-      if (!deps.documents) throw new ConsoleError('this server has no document store for attachments', 'CONV_ERR_NO_DOCUMENT_STORE', 503);
+      const documents = deps.documents;
+      if (!documents) throw new ConsoleError('this server has no document store for attachments', 'CONV_ERR_NO_DOCUMENT_STORE', 503);
       if (file.bytes.length === 0) throw new InvalidInputError('the file is empty', { fileName: file.fileName });
       if (file.bytes.length > MAX_DOCUMENT_BYTES) {
         throw new InvalidInputError(`the file is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`, { fileName: file.fileName, sizeBytes: file.bytes.length });
       }
       const mimeType = sniffDocumentType(file.bytes);
       if (!mimeType) throw new InvalidInputError('only JPEG, PNG or WebP images and PDF files can be sent (checked by content, not by name)', { fileName: file.fileName });
-      const queued = await db.transaction(async (tx) => {
-        const conv = await lockConversation(tx, conversationId);
-        if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
+      return sendAsHolder(me, conversationId, 'conversation.attach', async (conv) => {
         if (fileDelivery[conv.channel as ChannelName] === 'none') {
           throw new ConflictError(
             `the beneficiary is on ${conv.channel}, which cannot carry files; send it on another channel or hand it over in an off-line contact`,
@@ -217,30 +226,10 @@ export function createConversationOps(deps: ConversationOpsDeps) {
             { channel: conv.channel },
           );
         }
-        const storageKey = await deps.documents!.save(file.bytes);
+        const storageKey = await documents.save(file.bytes);
         const attachment = { storageKey, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length, token: randomBytes(32).toString('hex') };
-        const out = await writeOutbound(tx, {
-          conversationId,
-          channel: conv.channel,
-          author: 'staff',
-          staffId: me.id,
-          text: file.caption?.trim() ?? '',
-          language: languageOf(conv, deps.content.organisation.defaultLanguage),
-          attachment,
-        });
-        await tx.update(conversations).set({ updatedAt: deps.clock() }).where(eq(conversations.id, conversationId));
-        await recordAudit(tx, {
-          staffId: me.id,
-          action: 'conversation.attach',
-          subjectKind: 'conversation',
-          subjectId: conversationId,
-          beneficiaryId: conv.beneficiaryId,
-          details: { messageId: out.id, fileName: file.fileName, mimeType, sizeBytes: file.bytes.length },
-        });
-        return out;
+        return { text: file.caption?.trim() ?? '', attachment, details: { fileName: file.fileName, mimeType, sizeBytes: file.bytes.length } };
       });
-      await send([queued]);
-      return queued;
     },
 
     /**

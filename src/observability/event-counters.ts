@@ -11,9 +11,11 @@ export const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] 
 
 export interface EventCounters {
   messageIn(channel: string): void;
-  messageOut(channel: string): void;
-  /** Time a job spent from being queued to being done (engine drain, outbound send). */
-  jobSeconds(queue: string, seconds: number): void;
+  /**
+   * A finished job: the time it spent from being queued to being done (engine drain, outbound send) and, for a
+   * reply that went out, its channel — both in the same round trip.
+   */
+  jobDone(done: { queue: string; seconds: number } | null, sentOn?: string): void;
   snapshot(): Promise<CountersSnapshot>;
 }
 
@@ -29,11 +31,16 @@ export function createEventCounters(redis: Redis, prefix: string, log: Logger): 
   const swallow = (err: unknown) => log.debug({ err }, 'metrics write failed');
   return {
     messageIn: (channel) => void redis.hincrby(messagesKey, `in:${channel}`, 1).catch(swallow),
-    messageOut: (channel) => void redis.hincrby(messagesKey, `out:${channel}`, 1).catch(swallow),
-    jobSeconds(queue, seconds) {
-      const bucket = LATENCY_BUCKETS.find((b) => seconds <= b);
-      const p = redis.multi().sadd(queuesKey, queue).hincrby(latencyKey(queue), 'count', 1).hincrbyfloat(latencyKey(queue), 'sum', seconds);
-      p.hincrby(latencyKey(queue), bucket === undefined ? 'le:+Inf' : `le:${bucket}`, 1);
+    jobDone(done, sentOn) {
+      if (!done && sentOn === undefined) return;
+      const p = redis.multi();
+      if (sentOn !== undefined) p.hincrby(messagesKey, `out:${sentOn}`, 1);
+      if (done) {
+        const { queue, seconds } = done;
+        const bucket = LATENCY_BUCKETS.find((b) => seconds <= b);
+        p.sadd(queuesKey, queue).hincrby(latencyKey(queue), 'count', 1).hincrbyfloat(latencyKey(queue), 'sum', seconds);
+        p.hincrby(latencyKey(queue), bucket === undefined ? 'le:+Inf' : `le:${bucket}`, 1);
+      }
       void p.exec().catch(swallow);
     },
     async snapshot() {

@@ -76,19 +76,15 @@ async function activityLines(deps: ProbeDeps): Promise<string[]> {
     }
   }
   const byStatus = await deps.db
-    .select({ status: conversations.status, n: sql<number>`count(*)::int` })
+    .select({ status: conversations.status, n: sql<number>`count(*)::int`, handedOff: sql<number>`count(${conversations.handedOffAt})::int` })
     .from(conversations)
     .groupBy(conversations.status)
     .catch(() => null);
-  const handedOff = await deps.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(conversations)
-    .where(sql`${conversations.handedOffAt} is not null`)
-    .catch(() => null);
-  if (byStatus && handedOff) {
+  if (byStatus) {
+    const handedOff = byStatus.reduce((sum, r) => sum + r.handedOff, 0);
     lines.push('# HELP wasl_conversations Conversations by status (waiting: handed off, not yet claimed; human: with a researcher).', '# TYPE wasl_conversations gauge');
     for (const r of byStatus) lines.push(`wasl_conversations{status="${r.status}"} ${r.n}`);
-    lines.push('# HELP wasl_handoffs_total Conversations ever handed to a person.', '# TYPE wasl_handoffs_total counter', `wasl_handoffs_total ${handedOff[0]?.n ?? 0}`);
+    lines.push('# HELP wasl_handoffs_total Conversations ever handed to a person.', '# TYPE wasl_handoffs_total counter', `wasl_handoffs_total ${handedOff}`);
   }
   const surveyRows = await deps.db
     .select({ status: surveys.status, n: sql<number>`count(*)::int` })

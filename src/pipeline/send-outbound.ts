@@ -2,7 +2,8 @@
  * Step 3 of the path of one message: an outbound row becomes one provider send. The job id is the message id
  * and the row's status is checked first, so a retried or re-added job never sends twice what was sent.
  */
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, exists, lt } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
@@ -11,6 +12,7 @@ import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
+import type { SignalConversation } from './conversation-signals';
 import { mayReachOptedOut, OPTED_OUT_REASON } from './opt-out-policy';
 
 export interface SendDeps {
@@ -18,7 +20,11 @@ export interface SendDeps {
   log: Logger;
   adapter: ChannelAdapter;
   documents?: DocumentStore;
+  /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
+  signal?: SignalConversation;
 }
+
+const earlierReply = alias(messages, 'earlier_reply');
 
 /**
  * `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it.
@@ -27,8 +33,28 @@ export interface SendDeps {
 export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier' | 'skipped';
 
 export async function sendOutbound(deps: SendDeps, messageId: number): Promise<SendOutcome> {
+  // Several workers send at once; replies of one conversation must still arrive in the order they were written
+  // (an introduction before its question). A failed earlier reply does not hold the later ones back. Asked in
+  // the same query as the row itself: one round trip per send.
   const [row] = await deps.db
-    .select({ message: messages, channelUserId: contacts.channelUserId, optedOut: contacts.optedOut })
+    .select({
+      message: messages,
+      channelUserId: contacts.channelUserId,
+      optedOut: contacts.optedOut,
+      waitsForEarlier: exists(
+        deps.db
+          .select({ id: earlierReply.id })
+          .from(earlierReply)
+          .where(
+            and(
+              eq(earlierReply.conversationId, messages.conversationId),
+              eq(earlierReply.direction, 'out'),
+              eq(earlierReply.status, 'queued'),
+              lt(earlierReply.id, messages.id),
+            ),
+          ),
+      ).mapWith(Boolean),
+    })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
@@ -36,14 +62,7 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     .limit(1);
   if (!row) return 'missing';
   if (row.message.status !== 'queued') return 'already-done';
-  // Several workers send at once; replies of one conversation must still arrive in the order they were written
-  // (an introduction before its question). A failed earlier reply does not hold the later ones back.
-  const earlier = await deps.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.conversationId, row.message.conversationId), eq(messages.direction, 'out'), eq(messages.status, 'queued'), lt(messages.id, messageId)))
-    .limit(1);
-  if (earlier.length) return 'wait-for-earlier';
+  if (row.waitsForEarlier) return 'wait-for-earlier';
   const payload = outboundPayloadSchema.parse(row.message.payload);
   // Checked at send time, not when written: an opt-out that arrives while a reply waits in the queue still counts.
   if (row.optedOut && !mayReachOptedOut(payload.template)) {
@@ -87,7 +106,6 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       .update(messages)
       .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')));
-    return 'sent';
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
       await markFailed(deps.db, messageId, err.message);
@@ -95,6 +113,14 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     }
     throw err;
   }
+  if (deps.signal) {
+    try {
+      await deps.signal({ kind: 'delivery', conversationId: row.message.conversationId });
+    } catch (err) {
+      deps.log.warn({ err, messageId }, 'could not signal the console about a sent reply');
+    }
+  }
+  return 'sent';
 }
 
 /** Called when the last attempt fails too: the console shows the message as failed. */

@@ -8,7 +8,7 @@
  *   - consent records: the proof of what was agreed, which holds no personal data beyond the answer.
  * Rows stay (anonymised) so counts, reports and references keep adding up.
  */
-import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
 import {
@@ -80,9 +80,12 @@ export async function eraseBeneficiary(db: Db, documents: DocumentStore, benefic
     if (contactIds.length) {
       await tx.update(volunteers).set({ name: ERASED, mobile: null, city: null, skills: null, availability: null }).where(inArray(volunteers.contactId, contactIds));
     }
-    for (const id of contactIds) {
+    if (contactIds.length) {
       // The channel's user id is what links a chat to this person: replaced, so a new message starts afresh.
-      await tx.update(contacts).set({ channelUserId: `erased-${id}`, displayName: null, verifiedMobile: null, optedOut: true }).where(eq(contacts.id, id));
+      await tx
+        .update(contacts)
+        .set({ channelUserId: sql`concat('erased-', ${contacts.id})`, displayName: null, verifiedMobile: null, optedOut: true })
+        .where(inArray(contacts.id, contactIds));
     }
     // A held request keeps its own sealed ID; the person's record keeps none.
     await tx

@@ -45,7 +45,7 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
       notInArray(messages.status, ['received', 'queued']),
       or(isNotNull(messages.text), ne(messages.payload, sql`'{}'::jsonb`)),
     );
-    const withMedia = await tx.select({ payload: messages.payload }).from(messages).where(and(oldMessages, sql`${messages.payload} ? 'media'`));
+    const withMedia = await tx.select({ payload: messages.payload }).from(messages).where(and(oldMessages, sql`(${messages.payload} ? 'media' or ${messages.payload} ? 'attachment')`));
     fileKeys.push(...mediaKeys(withMedia.map((m) => m.payload)));
     const anonymised = await tx.update(messages).set({ text: null, payload: {} }).where(oldMessages).returning({ id: messages.id });
     // A finished conversation's engine state still holds the answers typed in it.

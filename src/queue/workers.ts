@@ -5,11 +5,9 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { markFailed, sendOutbound } from '../pipeline/send-outbound';
-import { eq } from 'drizzle-orm';
 import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
-import { messages } from '../store/schema';
 import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema } from './queues';
 
 export function createEngineWorker(opts: {
@@ -39,15 +37,6 @@ export function createEngineWorker(opts: {
   return worker;
 }
 
-async function signalSent(db: Db, signal: SignalConversation, messageId: number, log: Logger): Promise<void> {
-  try {
-    const [row] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.id, messageId));
-    if (row) await signal({ kind: 'delivery', conversationId: row.conversationId });
-  } catch (err) {
-    log.warn({ err, messageId }, 'could not signal the console about a sent reply');
-  }
-}
-
 /** How long a reply waits before checking again whether the earlier replies of its conversation went out. */
 const ORDER_WAIT_MS = 150;
 
@@ -71,13 +60,15 @@ export function createOutboundWorker(opts: {
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       try {
-        const outcome = await sendOutbound({ db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}) }, parsed.data.messageId);
+        const outcome = await sendOutbound(
+          { db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+          parsed.data.messageId,
+        );
         if (outcome === 'wait-for-earlier') {
           // Step aside without using an attempt; the earlier reply is being sent by another worker.
           await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
           throw new DelayedError();
         }
-        if (outcome === 'sent' && opts.signal) await signalSent(opts.db, opts.signal, parsed.data.messageId, opts.log);
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;

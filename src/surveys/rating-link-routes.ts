@@ -8,6 +8,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { escapeHtml } from '../channels/email/email-layout';
 import type { Organisation } from '../config/organisation-schema';
 import type { InboundMessageInput } from '../messages/inbound-message';
 import { channelNameSchema } from '../messages/channel-name';
@@ -30,9 +31,6 @@ export interface RatingLinkRouteDeps {
 const FORM = 'application/x-www-form-urlencoded';
 const commentSchema = z.object({ comment: z.string().trim().min(1, 'write a comment').max(2000, 'at most 2000 characters') });
 const paramsSchema = z.object({ token: z.string().min(1).max(200) });
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 type PageState = 'thanks' | 'already' | 'expired' | 'invalid' | 'comment-thanks';
 

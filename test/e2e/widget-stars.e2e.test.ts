@@ -3,18 +3,16 @@
  * Chromium) against a real Wasl with its surveys role: five star buttons; tapping the fourth records 4 through
  * the survey flow, which goes on to ask for a comment. Skipped when Chromium is not installed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadEnv } from '../../src/config/load-config';
 import { contacts, conversations, surveys } from '../../src/store/schema';
-import { projectRoot, startTestWasl, waitFor, type TestWasl } from '../support/harness';
+import { launchChromium, screenshot } from '../support/browser';
+import { startTestWasl, waitFor, type TestWasl } from '../support/harness';
 import { daytimeClock } from '../support/daytime-clock';
 
-const chromiumPath = loadEnv({ CHROMIUM_PATH: process.env.CHROMIUM_PATH }).CHROMIUM_PATH;
-const haveChromium = existsSync(chromiumPath);
-const artifacts = path.join(projectRoot, 'test-artifacts');
+const haveChromium = existsSync(loadEnv(process.env).CHROMIUM_PATH);
 
 (haveChromium ? describe : describe.skip)('survey stars in the website chat widget (Chromium)', () => {
   let wasl: TestWasl;
@@ -23,12 +21,8 @@ const artifacts = path.join(projectRoot, 'test-artifacts');
   const t = (key: string) => wasl.content.templates.render(key, 'ar', { orgName: wasl.content.organisation.name.ar });
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
     wasl = await startTestWasl({ db: 'pglite', roles: 'web,engine,outbound,surveys', options: { surveySweepEveryMs: false, clock: daytimeClock() } });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ar-SA' });
     page = await context.newPage();
   }, 120_000);
@@ -65,7 +59,7 @@ const artifacts = path.join(projectRoot, 'test-artifacts');
     expect(await page.locator('.choice', { hasText: t('survey.option-opt-out') }).count()).toBe(1);
     const box = (await stars.first().boundingBox())!;
     expect(box.height).toBeGreaterThanOrEqual(44);
-    await page.screenshot({ path: path.join(artifacts, 'widget-stars-1-question.png') });
+    await screenshot(page, 'widget-stars-1-question');
 
     await stars.nth(3).click();
     await waitFor('the tapped rating shown as sent', async () => (await page.locator('.msg.in').allTextContents()).some((x) => x.includes('⭐⭐⭐⭐')));
@@ -74,6 +68,6 @@ const artifacts = path.join(projectRoot, 'test-artifacts');
     expect(answered).toMatchObject({ status: 'answered', score: 4, channel: 'web' });
     // The stars went away with the question.
     expect(await page.locator('.stars').count()).toBe(0);
-    await page.screenshot({ path: path.join(artifacts, 'widget-stars-2-answered.png') });
+    await screenshot(page, 'widget-stars-2-answered');
   });
 });

@@ -16,6 +16,8 @@ export interface SmtpSink {
   port: number;
   /** `smtp://127.0.0.1:port`, as SMTP_URL takes it. */
   url: string;
+  /** SMTP_URL and EMAIL_FROM for a Wasl that mails through this sink, as the charity's address. */
+  env: { SMTP_URL: string; EMAIL_FROM: string };
   mails: CapturedMail[];
   /** Refuses the next `count` mails with this SMTP reply code. */
   failNext(code: number, count?: number): void;
@@ -62,6 +64,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
+    env: { SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_FROM: '"جمعية بر الخوار" <care@birr.example>' },
     mails,
     failNext(code, count = 1) {
       failures = { code, left: count };

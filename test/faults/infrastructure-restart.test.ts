@@ -50,32 +50,26 @@ describe('infrastructure restarted mid-load', () => {
     return { wasl: w, load: new TelegramLoad(fake, () => `${w.url}/webhooks/telegram`) };
   }
 
-  it('Redis killed and restarted empty: nothing lost, nothing doubled', async () => {
-    const { wasl, load } = await start('postgres');
+  /** 16 chats of 8 messages each; the restart comes part-way, and afterwards every message is answered once, in order. */
+  async function expectLoadSurvivesRestart(label: string, { wasl, load }: { wasl: TestWasl; load: TelegramLoad }, restart: () => Promise<void>): Promise<void> {
     const running = load.run({ chats: 16, perChat: 8, gapMs: 100 });
     await waitFor('the load to be part-way', async () => load.answeredCount() >= 25, 60_000);
-    await redis!.restart(3_000);
+    await restart();
     const answeredAtRestart = load.answeredCount();
     await running;
     await settle(load, 60_000);
     const t = await load.tally(wasl.database.db);
-    printTally('Redis restarted (no persistence)', t, { 'answered-at-restart': answeredAtRestart, redeliveries: load.retries, outbox: JSON.stringify(await outboxStatus(wasl.database.db)) });
+    printTally(label, t, { 'answered-at-restart': answeredAtRestart, redeliveries: load.retries, outbox: JSON.stringify(await outboxStatus(wasl.database.db)) });
     expect(answeredAtRestart).toBeLessThan(128);
     expect(t).toMatchObject({ sent: 128, stored: 128, lost: 0, duplicated: 0, outOfOrder: 0 });
+  }
+
+  it('Redis killed and restarted empty: nothing lost, nothing doubled', async () => {
+    await expectLoadSurvivesRestart('Redis restarted (no persistence)', await start('postgres'), () => redis!.restart(3_000));
   }, 150_000);
 
   it('PostgreSQL crashed and restarted: nothing lost, nothing doubled', async () => {
     pg = await ThrowawayPostgres.start();
-    const { wasl, load } = await start({ url: pg.url });
-    const running = load.run({ chats: 16, perChat: 8, gapMs: 100 });
-    await waitFor('the load to be part-way', async () => load.answeredCount() >= 25, 60_000);
-    await pg.restart(3_000);
-    const answeredAtRestart = load.answeredCount();
-    await running;
-    await settle(load, 60_000);
-    const t = await load.tally(wasl.database.db);
-    printTally('PostgreSQL restarted (crash)', t, { 'answered-at-restart': answeredAtRestart, redeliveries: load.retries, outbox: JSON.stringify(await outboxStatus(wasl.database.db)) });
-    expect(answeredAtRestart).toBeLessThan(128);
-    expect(t).toMatchObject({ sent: 128, stored: 128, lost: 0, duplicated: 0, outOfOrder: 0 });
+    await expectLoadSurvivesRestart('PostgreSQL restarted (crash)', await start({ url: pg.url }), () => pg!.restart(3_000));
   }, 150_000);
 });

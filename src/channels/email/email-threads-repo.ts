@@ -30,26 +30,16 @@ export async function recordOutboundMail(db: DbOrTx, messageId: string, conversa
 }
 
 /**
- * The conversation a reply belongs to, from its In-Reply-To then References (newest first) (§5.2). With
- * `oursOnly`, only Message-IDs of mails we sent count (the sender chose the others).
+ * The conversation a reply belongs to, from its In-Reply-To then References (newest first) (§5.2). Only
+ * Message-IDs of mails we sent count (the sender chose the others).
  */
-export async function findThreadConversation(
-  db: DbOrTx,
-  ids: { references: string[]; inReplyTo: string[] },
-  opts: { oursOnly?: boolean } = {},
-): Promise<number | null> {
+export async function findThreadConversation(db: DbOrTx, ids: { references: string[]; inReplyTo: string[] }): Promise<number | null> {
   const candidates = [...new Set([...ids.inReplyTo, ...[...ids.references].reverse()])];
   if (candidates.length === 0) return null;
   const rows = await db
     .select({ messageId: emailThreads.messageId, conversationId: emailThreads.conversationId })
     .from(emailThreads)
-    .where(
-      and(
-        inArray(emailThreads.messageId, candidates),
-        isNotNull(emailThreads.conversationId),
-        opts.oursOnly ? eq(emailThreads.direction, 'out') : undefined,
-      ),
-    );
+    .where(and(inArray(emailThreads.messageId, candidates), isNotNull(emailThreads.conversationId), eq(emailThreads.direction, 'out')));
   const byId = new Map(rows.map((r) => [r.messageId, r.conversationId!]));
   for (const id of candidates) if (byId.has(id)) return byId.get(id)!;
   return null;

@@ -53,7 +53,7 @@ export async function receiveEmail(deps: ReceiveEmailDeps, raw: Buffer, at: Mail
 
   await recordInboundMail(deps.db, { messageId: providerMessageId, subject: mail.subject, references: mail.references });
   // The conversation of the mail of ours it answers; `ingest` follows it only into this sender's own conversations.
-  const threaded = await findThreadConversation(deps.db, { references: mail.references, inReplyTo: mail.inReplyTo }, { oursOnly: true });
+  const threaded = await findThreadConversation(deps.db, { references: mail.references, inReplyTo: mail.inReplyTo });
   const result = await deps.ingest({
     channel: 'email',
     channelUserId: mail.fromAddress,

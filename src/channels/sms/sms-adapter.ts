@@ -3,7 +3,6 @@
  * A number that opted out never gets here: the shared send path skips it (pipeline/opt-out-policy.ts).
  */
 import type { Logger } from 'pino';
-import type { Db } from '../../store/database';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channel-adapter';
 import { withNumberedChoices } from '../format-choices';
 import { countSegments } from './segment-count';
@@ -12,7 +11,7 @@ import type { SmsProvider } from './sms-provider';
 /** Above this many parts a reply is still sent (the provider concatenates it) but logged as costly. */
 const COSTLY_SEGMENTS = 4;
 
-export function createSmsAdapter(deps: { provider: SmsProvider; db: Db; log: Logger }): ChannelAdapter {
+export function createSmsAdapter(deps: { provider: SmsProvider; log: Logger }): ChannelAdapter {
   return {
     channel: 'sms',
     // Twilio's limit for one concatenated message; the Saudi gateways accept at least as much.

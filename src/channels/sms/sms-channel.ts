@@ -12,7 +12,7 @@ export const smsChannel: ChannelModule = {
     const provider = createSmsProvider(ctx.env);
     const renderer = createReplyRenderer(ctx.content.templates, ctx.content.organisation);
     return {
-      adapter: createSmsAdapter({ provider, db: ctx.db, log: ctx.log }),
+      adapter: createSmsAdapter({ provider, log: ctx.log }),
       async registerRoutes(app) {
         await registerSmsWebhook(app, {
           provider,

@@ -32,7 +32,6 @@ export function subscriptionKeyword(text: string): SubscriptionKeyword | null {
   return index.get(normalizeForMatch(text)) ?? null;
 }
 
-
 export interface SubscriptionDeps {
   db: Db;
   queues: Pick<Queues, 'enqueueSend'>;

@@ -133,13 +133,8 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
       const parts: TelegramPart[] = captioned ? [] : renderForTelegram(m).map((p) => ({ method: 'sendMessage', payload: p }));
       if (m.attachment) parts.push({ method: fileMethod(m.attachment.mimeType), file: m.attachment, caption: captioned ? m.text : '' });
       if (parts.length === 0) throw new ChannelDeliveryError(`message ${m.messageId} has no text and no choices`, 'telegram', false);
-      const [contact] = await deps.db
-        .select({ optedOut: contacts.optedOut })
-        .from(contacts)
-        .where(and(eq(contacts.channel, 'telegram'), eq(contacts.channelUserId, m.channelUserId)))
-        .limit(1);
-      if (contact?.optedOut) throw new ChannelDeliveryError(`chat ${m.channelUserId} blocked the bot; not sent`, 'telegram', false);
-
+      // A chat that blocked the bot (contacts.opted_out) never gets here: the shared send path skips it
+      // (pipeline/opt-out-policy.ts).
       const heldMs = await redis.pttl(holdKey(m.channelUserId));
       if (heldMs > 0) {
         throw new ChannelDeliveryError(`chat ${m.channelUserId} is held back by Telegram's 429 for ${heldMs} ms`, 'telegram', true, heldMs, { retryScope: 'message' });

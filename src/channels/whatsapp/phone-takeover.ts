@@ -7,7 +7,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/database';
 import { auditLog, contacts, conversations, messages } from '../../store/schema';
-import type { WhatsappMessage } from './whatsapp-client';
+import { loggableMessageId, type WhatsappMessage } from './whatsapp-client';
 import { ignoreReason } from './whatsapp-inbound';
 
 export const PHONE_TAKEOVER_REASON = 'staff-replied-from-phone';
@@ -72,7 +72,7 @@ export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: What
     });
     return 'taken-over';
   });
-  if (outcome === 'taken-over') deps.log.info({ messageId: providerMessageId.split('_').at(-1) }, 'staff answered from the phone: the bot is paused for this chat');
-  else deps.log.debug({ messageId: providerMessageId.split('_').at(-1), outcome }, 'message typed on the phone not recorded');
+  if (outcome === 'taken-over') deps.log.info({ messageId: loggableMessageId(providerMessageId) }, 'staff answered from the phone: the bot is paused for this chat');
+  else deps.log.debug({ messageId: loggableMessageId(providerMessageId), outcome }, 'message typed on the phone not recorded');
   return outcome;
 }

@@ -17,7 +17,7 @@ import { createPostgresSessionStore } from './postgres-session-store';
 import { createSmsProvider } from '../sms/create-sms-provider';
 import { createSmsFallback, type SmsFallback } from './sms-fallback';
 import { createWhatsappAdapter } from './whatsapp-adapter';
-import { createChromiumClientFactory, type WhatsappClientFactory, type WhatsappMessage } from './whatsapp-client';
+import { createChromiumClientFactory, loggableMessageId, type WhatsappClientFactory, type WhatsappMessage } from './whatsapp-client';
 import { WhatsappGateway, type GatewayAlert, type GatewayOptions } from './whatsapp-gateway';
 import { toInboundMessage } from './whatsapp-inbound';
 
@@ -145,7 +145,7 @@ function createHandlers(ctx: ChannelContext, gateway: () => WhatsappGateway | un
         if ((await recordAck(ctx.db, m.id._serialized, ack)) !== 'unknown-message') return;
         await new Promise((r) => setTimeout(r, ACK_RETRY.everyMs));
       }
-      log.debug({ providerMessageId: m.id._serialized, ack }, 'ack for a message Wasl did not send');
+      log.debug({ messageId: loggableMessageId(m.id._serialized), ack }, 'ack for a message Wasl did not send');
     },
   };
 }
@@ -164,7 +164,7 @@ async function ingestWithRetry(ctx: ChannelContext, message: InboundMessageInput
       return;
     } catch (err) {
       if (attempt >= 4) throw err;
-      log.warn({ err, providerMessageId: message.providerMessageId, attempt }, 'storing a WhatsApp message failed; retrying');
+      log.warn({ err, messageId: loggableMessageId(message.providerMessageId), attempt }, 'storing a WhatsApp message failed; retrying');
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
     }
   }

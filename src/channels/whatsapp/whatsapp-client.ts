@@ -28,6 +28,12 @@ export function toMessageMedia(file: { mimeType: string; bytes: Buffer; fileName
   return new MessageMedia(file.mimeType, file.bytes.toString('base64'), file.fileName, file.bytes.length);
 }
 
+/**
+ * A serialized message id (`true_966501234567@c.us_3EB0…`) without its chat part, which is the phone number:
+ * what log lines carry instead of the whole id.
+ */
+export const loggableMessageId = (serialized: string): string => serialized.split('_').at(-1) ?? '';
+
 /** `'LOGOUT'`, `'Max qrcode retries reached'` or a WAState such as `CONFLICT`, `UNPAIRED`, `TOS_BLOCK`. */
 export type DisconnectReason = string;
 

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '../../documents/document-store';
 import type { InboundMedia, InboundMessageInput } from '../../messages/inbound-message';
-import type { WhatsappMessage } from './whatsapp-client';
+import { loggableMessageId, type WhatsappMessage } from './whatsapp-client';
 
 /**
  * Voice notes (`ptt`, Opus in Ogg) and audio files. They are kept as media so a researcher can listen to them;
@@ -61,7 +61,7 @@ export async function toInboundMessage(m: WhatsappMessage, deps: { documents: Do
   }
   let text = m.body ?? '';
   if (text.length > MAX_INBOUND_TEXT) {
-    deps.log.warn({ providerMessageId: m.id._serialized, length: text.length }, 'WhatsApp message text cut to the inbound limit');
+    deps.log.warn({ messageId: loggableMessageId(m.id._serialized), length: text.length }, 'WhatsApp message text cut to the inbound limit');
     text = text.slice(0, MAX_INBOUND_TEXT);
   }
   const verifiedMobile = mobileOfChatId(m.from);
@@ -85,7 +85,7 @@ export async function toInboundMessage(m: WhatsappMessage, deps: { documents: Do
  * through (with its caption): in a document step the engine then asks again for a photo or a PDF.
  */
 async function keepMedia(m: WhatsappMessage, declaredSize: number | undefined, deps: { documents: DocumentStore; log: Logger }): Promise<InboundMedia | null> {
-  const ctx = { providerMessageId: m.id._serialized, type: m.type };
+  const ctx = { messageId: loggableMessageId(m.id._serialized), type: m.type };
   // WhatsApp allows documents of up to 2 GB; never pull one into memory just to refuse it.
   if (declaredSize !== undefined && declaredSize > MAX_DOCUMENT_BYTES) {
     deps.log.info({ ...ctx, declaredSize }, 'WhatsApp media larger than the document limit; not downloaded');

@@ -33,7 +33,7 @@ export async function signIn(
   reply: FastifyReply,
   creds: z.infer<typeof loginBodySchema>,
 ): Promise<{ me: StaffPrincipal; csrfToken: string }> {
-  const ip = clientIp(req, deps.env);
+  const ip = clientIp(req);
   const wait = await throttle.blockedFor(ip, creds.email);
   if (wait > 0) {
     reply.header('retry-after', String(wait));

@@ -14,7 +14,7 @@ import type { ConsoleDeps } from '../console-deps';
 import { ConflictError } from '../console-errors';
 import { fieldErrors } from '../form-errors';
 import { followUpPage } from '../pages/follow-up-page';
-import { rolePages } from './role-pages';
+import { rolePages, type SignedInPage } from './role-pages';
 
 export const closeFollowUpSchema = z.object({ note: z.string().trim().min(1, 'write what was done').max(2000) });
 const listQuerySchema = z.object({ status: z.enum(['open', 'done', 'all']).default('open') });
@@ -31,7 +31,7 @@ export function registerFollowUpRoutes(app: FastifyInstance, api: ApiRegistry, d
     await recordAudit(deps.db, { staffId: me.id, action: 'follow-up-task.close', subjectKind: 'follow-up-task', subjectId: taskId, beneficiaryId: task?.beneficiaryId ?? null });
   }
 
-  async function render(ctx: Parameters<Parameters<typeof page>[1]>[2], status: 'open' | 'done', extra: { error?: { taskId: number; message: string; note: string }; closedId?: number } = {}) {
+  async function render(ctx: SignedInPage, status: 'open' | 'done', extra: { error?: { taskId: number; message: string; note: string }; closedId?: number } = {}) {
     const tasks = await listFollowUpTasks(deps.db, ctx.me, { status });
     const ids = [...new Set(tasks.flatMap((t) => [t.staffId, t.closedByStaffId]).filter((id): id is number => id !== null))];
     const names = ids.length ? await deps.db.select({ id: staff.id, name: staff.name }).from(staff).where(inArray(staff.id, ids)) : [];

@@ -1,6 +1,7 @@
 /**
- * `GET /api/events` (server-sent events for the console) and `GET /api/channels/whatsapp` (the WhatsApp session's
- * state and pairing QR), for supervisors and admins only, signed in or with an API token (for monitoring).
+ * `GET /api/events` (server-sent events for the console), and the WhatsApp session's state and pairing QR for
+ * supervisors and admins only: `GET /api/channels/whatsapp` (signed in or with an API token, for monitoring) and
+ * the page `/console/channels/whatsapp`.
  */
 import type { FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,8 @@ import { authenticate } from '../console-auth';
 import type { ConsoleDeps } from '../console-deps';
 import { UnauthenticatedError } from '../console-errors';
 import type { LiveEvents } from '../live-events';
+import { whatsappPage } from '../pages/whatsapp-page';
+import { rolePages } from './role-pages';
 
 export function registerLiveRoutes(app: FastifyInstance, api: ApiRegistry, deps: ConsoleDeps, events: LiveEvents): void {
   const open = new Set<{ end(): void }>();
@@ -52,6 +55,16 @@ export function registerLiveRoutes(app: FastifyInstance, api: ApiRegistry, deps:
       return view;
     },
   });
+
+  const { page } = rolePages(deps);
+  app.get(
+    '/console/channels/whatsapp',
+    page('supervisor', async (_req, _reply, ctx) => {
+      const view = await readWhatsappView(deps);
+      await auditWhatsappView(deps, ctx.me.id, view);
+      return whatsappPage(ctx, view);
+    }),
+  );
 }
 
 /** The WhatsApp view for the console; `enabled` says whether this deployment runs the channel. */

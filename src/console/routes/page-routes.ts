@@ -14,12 +14,9 @@ import { auditLog, conversations, staff } from '../../store/schema';
 import { and, eq, gt } from 'drizzle-orm';
 import { authenticate, checkCsrf, checkSameOrigin, clearSessionCookie, isHttps, LANG_COOKIE, type Authenticated } from '../console-auth';
 import type { ConsoleDeps } from '../console-deps';
-import { ConsoleError, CsrfError, ForbiddenError, TooManyAttemptsError } from '../console-errors';
+import { ConsoleError, CsrfError, TooManyAttemptsError } from '../console-errors';
 import { parseCookies, serializeCookie } from '../cookies';
 import { beneficiaryPage, searchPage } from '../pages/beneficiary-pages';
-import { whatsappPage } from '../pages/whatsapp-page';
-import { hasRole } from '../../staff/staff-roles';
-import { auditWhatsappView, readWhatsappView } from './live-routes';
 import { conversationPage, historyList } from '../pages/conversation-page';
 import { inboxPage } from '../pages/inbox-page';
 import { t, type PageContext } from '../pages/layout';
@@ -189,15 +186,6 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps, thro
     }),
   );
 
-  app.get(
-    '/console/channels/whatsapp',
-    page(async (_req, _reply, ctx) => {
-      if (!hasRole(ctx.me.role, 'supervisor')) throw new ForbiddenError('the WhatsApp pairing page needs the supervisor role', { needed: 'supervisor' });
-      const view = await readWhatsappView(deps);
-      await auditWhatsappView(deps, ctx.me.id, view);
-      return whatsappPage(ctx, view);
-    }),
-  );
   app.get('/console/whatsapp', async (_req, reply) => reply.redirect('/console/channels/whatsapp', 301));
 }
 

@@ -131,10 +131,11 @@ export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void
       const [done] = await deps.db
         .update(dataRequests)
         .set({ status: 'rejected', outcome: { reason: body.reason }, completedAt: now(), completedByStaffId: me.id })
-        .where(eq(dataRequests.id, row.id))
+        .where(and(eq(dataRequests.id, row.id), eq(dataRequests.status, 'open')))
         .returning();
+      if (!done) throw new ConflictError(`data request ${params.id} was closed meanwhile`, 'CONSOLE_ERR_DATA_REQUEST_CLOSED');
       await recordAudit(deps.db, { staffId: me.id, action: 'data-request.reject', subjectKind: 'data-request', subjectId: row.id, beneficiaryId: row.beneficiaryId, details: { reason: body.reason } });
-      return summary(done!);
+      return summary(done);
     },
   });
 }
