@@ -17,13 +17,15 @@ import { daytimeClock } from './support/daytime-clock';
 describe('survey star links by email', () => {
   let sink: SmtpSink;
   let wasl: TestWasl;
+  // Wasl reads this clock, not the wall clock: an expiry "a minute ago" must be a minute ago on it.
+  const clock = daytimeClock();
   beforeAll(async () => {
     sink = await startSmtpSink();
     wasl = await startTestWasl({
       db: 'pglite',
       roles: 'web,engine,outbound,surveys',
       extraEnv: { ...sink.env, CLI_CHANNEL_ENABLED: 'false' },
-      options: { surveySweepEveryMs: false, clock: daytimeClock() },
+      options: { surveySweepEveryMs: false, clock },
     });
   });
   afterAll(async () => {
@@ -144,7 +146,7 @@ describe('survey star links by email', () => {
     expect(forged).not.toBe(link);
     expect((await fetch(forged)).status).toBe(404);
     // Signed with the right key (the test's SECRET_KEY) but past its expiry.
-    const expired = createRatingLinks({ secretKey: 'a'.repeat(64), baseUrl: wasl.url! }).url(surveyId, 5, new Date(Date.now() - 60_000));
+    const expired = createRatingLinks({ secretKey: 'a'.repeat(64), baseUrl: wasl.url! }).url(surveyId, 5, new Date(clock().getTime() - 60_000));
     const res = await fetch(expired);
     expect(res.status).toBe(410);
     expect(await res.text()).toContain('انتهت مدة هذا الاستبيان');

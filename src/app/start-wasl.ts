@@ -91,7 +91,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
   const dataDir = path.resolve(root, env.DATA_DIR);
   const roles = env.ROLES;
   const closers: (() => Promise<unknown>)[] = [];
+  /** Workers stop taking jobs the moment shutdown begins, not after the HTTP server and channels have closed. */
+  const stopTakingJobs: (() => void)[] = [];
   const close = async () => {
+    for (const stop of stopTakingJobs) stop();
     for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, 'error while closing'));
   };
 
@@ -209,6 +212,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").
     closers.push(() => Promise.all(workers.map((w) => w.close())));
+    // close() is idempotent (it returns the first call's promise): started early, awaited in its place above.
+    stopTakingJobs.push(() => workers.forEach((w) => void w.close().catch(() => undefined)));
     if (roles.includes('engine') && opts.retention !== false) {
       const retention = await startRetentionRole({
         connection,
