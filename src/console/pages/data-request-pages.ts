@@ -21,6 +21,12 @@ const verificationKey: Record<(typeof correctionVerifications)[number], UiKey> =
   chat: 'verifiedChat',
 };
 
+const dayForms: Record<Intl.LDMLPluralRule, UiKey> = { zero: 'daysZero', one: 'daysOne', two: 'daysTwo', few: 'daysFew', many: 'daysMany', other: 'daysOther' };
+/** "40 يومًا", "3 أيام", "يومان": Arabic has six plural forms. */
+function daysText(ctx: PageContext, n: number): string {
+  return t(ctx, dayForms[new Intl.PluralRules(ctx.lang).select(n)]).replace('#', String(n));
+}
+
 export const dataRequestPath = (id: number) => `/console/privacy/requests/${id}`;
 
 /** A form that failed: its field errors and what was typed. */
@@ -58,7 +64,7 @@ ${v.rows.length === 0 ? html`<p class="meta" id="no-data-requests">${t(ctx, 'noD
   <tbody>${v.rows.map(
     (d) => html`<tr data-request-id="${d.id}" data-kind="${d.kind}" class="${d.overdue ? 'overdue' : ''}">
     <td><a href="${dataRequestPath(d.id)}">${d.number}</a></td><td>${t(ctx, kindKey[d.kind])}</td><td>${personLink(ctx, d)}</td>
-    <td>${d.channel ?? '—'}</td><td>${d.ageDays} ${t(ctx, 'days')}</td><td>${dueCell(ctx, d)}</td><td>${t(ctx, statusKey[d.status])}</td>
+    <td>${d.channel ?? '—'}</td><td>${daysText(ctx, d.ageDays)}</td><td>${dueCell(ctx, d)}</td><td>${t(ctx, statusKey[d.status])}</td>
   </tr>`,
   )}</tbody>
 </table>`,
@@ -168,7 +174,7 @@ function requestFacts(ctx: PageContext, d: DataRequestDetail, timeZone: string):
   return html`<dl class="facts">
   <dt>${t(ctx, 'beneficiary')}</dt><dd>${personLink(ctx, d)}</dd>
   <dt>${t(ctx, 'channel')}</dt><dd>${d.channel ?? '—'}</dd>
-  <dt>${t(ctx, 'openedAt')}</dt><dd>${dateTimeFormat(ctx, timeZone).format(d.createdAt)} (${d.ageDays} ${t(ctx, 'days')})</dd>
+  <dt>${t(ctx, 'openedAt')}</dt><dd>${dateTimeFormat(ctx, timeZone).format(d.createdAt)} (${daysText(ctx, d.ageDays)})</dd>
   <dt>${t(ctx, 'answerBy')}</dt><dd id="due">${dueCell(ctx, d)}</dd>
   <dt>${t(ctx, 'status')}</dt><dd><span class="tag" id="status-tag">${t(ctx, statusKey[d.status])}</span></dd>
 </dl>`;
