@@ -38,6 +38,14 @@ const empty: FormState = { errors: {}, values: {} };
 
 const fieldError = (id: string, message: string | undefined) => (message ? html`<span class="field-error" id="${id}-error">${message}</span>` : html``);
 const invalid = (id: string, message: string | undefined) => (message ? html`aria-invalid="true" aria-describedby="${id}-error"` : html``);
+/** A labelled text area with its error beside it, keeping what was typed. */
+function textArea(id: string, name: string, label: string, state: FormState, size: { rows: number; max: number }): SafeHtml {
+  const error = state.errors[name];
+  return html`<label for="${id}">${label}</label>
+    <textarea id="${id}" name="${name}" rows="${size.rows}" maxlength="${size.max}" dir="auto" ${invalid(id, error)}>${state.values[name] ?? ''}</textarea>
+    ${fieldError(id, error)}`;
+}
+const NOTE = { rows: 2, max: 500 };
 const csrfField = (ctx: PageContext) => html`<input type="hidden" name="_csrf" value="${ctx.csrfToken ?? ''}">`;
 
 function personLink(ctx: PageContext, d: DataRequestSummary): SafeHtml {
@@ -120,25 +128,19 @@ function actionsSection(ctx: PageContext, d: DataRequestDetail, forms: DataReque
   <p><a class="button-link" id="download-export" href="${base}/export" download>${t(ctx, 'downloadExport')}</a></p>
   <p class="meta">${t(ctx, 'exportHint')}</p>
   <form method="post" action="${base}/complete" class="stack" novalidate>${csrf}
-    <label for="complete-note">${t(ctx, 'closingNoteOptional')}</label>
-    <textarea id="complete-note" name="note" rows="2" maxlength="500" dir="auto" ${invalid('complete-note', note.errors.note)}>${note.values.note ?? ''}</textarea>
-    ${fieldError('complete-note', note.errors.note)}
+    ${textArea('complete-note', 'note', t(ctx, 'closingNoteOptional'), note, NOTE)}
     <button type="submit" id="mark-copy-sent">${t(ctx, 'markCopySent')}</button>
   </form>
 </section>`,
     correction: html`<section class="card" id="correction-actions">
   <form method="post" action="${base}/correction" class="stack" novalidate>${csrf}
-    <label for="correction-corrected">${t(ctx, 'correctedWhat')}</label>
-    <textarea id="correction-corrected" name="corrected" rows="3" maxlength="1000" dir="auto" ${invalid('correction-corrected', fix.errors.corrected)}>${fix.values.corrected ?? ''}</textarea>
-    ${fieldError('correction-corrected', fix.errors.corrected)}
+    ${textArea('correction-corrected', 'corrected', t(ctx, 'correctedWhat'), fix, { rows: 3, max: 1000 })}
     <label for="correction-verifiedBy">${t(ctx, 'verifiedBy')}</label>
     <select id="correction-verifiedBy" name="verifiedBy" ${invalid('correction-verifiedBy', fix.errors.verifiedBy)}><option value=""></option>${correctionVerifications.map(
       (v) => html`<option value="${v}" ${fix.values.verifiedBy === v ? html`selected` : ''}>${t(ctx, verificationKey[v])}</option>`,
     )}</select>
     ${fieldError('correction-verifiedBy', fix.errors.verifiedBy)}
-    <label for="correction-note">${t(ctx, 'closingNoteOptional')}</label>
-    <textarea id="correction-note" name="note" rows="2" maxlength="500" dir="auto" ${invalid('correction-note', fix.errors.note)}>${fix.values.note ?? ''}</textarea>
-    ${fieldError('correction-note', fix.errors.note)}
+    ${textArea('correction-note', 'note', t(ctx, 'closingNoteOptional'), fix, NOTE)}
     <button type="submit" id="complete-correction">${t(ctx, 'completeCorrection')}</button>
   </form>
 </section>`,
@@ -148,9 +150,7 @@ function actionsSection(ctx: PageContext, d: DataRequestDetail, forms: DataReque
   return html`${byKind[d.kind]}
 <details class="card" id="reject" ${rej.errors.reason ? html`open` : ''}><summary>${t(ctx, 'rejectRequest')}</summary>
   <form method="post" action="${base}/reject" class="stack" novalidate>${csrf}
-    <label for="reject-reason">${t(ctx, 'reason')}</label>
-    <textarea id="reject-reason" name="reason" rows="2" maxlength="500" dir="auto" ${invalid('reject-reason', rej.errors.reason)}>${rej.values.reason ?? ''}</textarea>
-    ${fieldError('reject-reason', rej.errors.reason)}
+    ${textArea('reject-reason', 'reason', t(ctx, 'reason'), rej, NOTE)}
     <button type="submit" class="secondary" id="reject-submit">${t(ctx, 'rejectRequest')}</button>
   </form>
 </details>`;

@@ -50,6 +50,7 @@ function erasureConfirmSchema(ctx: SignedInPage, number: string) {
 }
 
 const KIND_MISMATCH = 'CONSOLE_ERR_DATA_REQUEST_KIND';
+type Kind = (typeof dataRequestKinds)[number];
 
 export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { page, form } = rolePages(deps);
@@ -66,7 +67,7 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
     dataRequestPage(ctx, { detail: await detailOf(id), timeZone, ...extra });
 
   /** Runs an action meant for one kind of request; a closed request or the wrong kind is a 409 page, nothing done. */
-  async function act(reply: FastifyReply, ctx: SignedInPage, id: number, kinds: readonly (typeof dataRequestKinds)[number][], run: () => Promise<{ status: string }>) {
+  async function act(reply: FastifyReply, ctx: SignedInPage, id: number, kinds: readonly Kind[], run: () => Promise<{ status: string }>) {
     try {
       const row = await findDataRequest(deps.db, id);
       if (!kinds.includes(row.kind)) throw new ConflictError(`data request ${formatDataRequestNumber(id)} is a ${row.kind}, not a ${kinds.join(' or ')}`, KIND_MISMATCH, { id, kind: row.kind });
@@ -77,6 +78,15 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
       return reply.code(409).send(await again(ctx, id, { error: t(ctx, err.code === KIND_MISMATCH ? 'wrongKind' : 'closedMeanwhile') }));
     }
   }
+
+  /** A form of the request page: validated (a 400 page with the errors beside the fields), then `act`. */
+  const formAction = <S extends z.ZodType>(schema: S, name: keyof DataRequestForms, kinds: readonly Kind[], run: (id: number, me: StaffPrincipal, form: z.infer<S>) => Promise<{ status: string }>) =>
+    form('supervisor', async (req, reply, ctx) => {
+      const { id } = idParams.parse(req.params);
+      const parsed = schema.safeParse(fields(req));
+      if (!parsed.success) return reply.code(400).send(await again(ctx, id, { forms: { [name]: { errors: fieldErrors(parsed.error, ctx.lang), values: fields(req) } } }));
+      return act(reply, ctx, id, kinds, () => run(id, ctx.me, parsed.data));
+    });
 
   app.get(
     '/console/privacy/requests',
@@ -109,23 +119,12 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
 
   app.post(
     '/console/privacy/requests/:id/complete',
-    form('supervisor', async (req, reply, ctx) => {
-      const { id } = idParams.parse(req.params);
-      const parsed = completeFormSchema.safeParse(fields(req));
-      if (!parsed.success) return reply.code(400).send(await again(ctx, id, { forms: { complete: { errors: fieldErrors(parsed.error, ctx.lang), values: fields(req) } } }));
-      return act(reply, ctx, id, ['copy'], () => completeDataRequest(answering, { id, staffId: ctx.me.id, note: parsed.data.note }));
-    }),
+    formAction(completeFormSchema, 'complete', ['copy'], (id, me, f) => completeDataRequest(answering, { id, staffId: me.id, note: f.note })),
   );
 
   app.post(
     '/console/privacy/requests/:id/correction',
-    form('supervisor', async (req, reply, ctx) => {
-      const { id } = idParams.parse(req.params);
-      const parsed = correctionFormSchema.safeParse(fields(req));
-      if (!parsed.success) return reply.code(400).send(await again(ctx, id, { forms: { correction: { errors: fieldErrors(parsed.error, ctx.lang), values: fields(req) } } }));
-      const { note, ...correction } = parsed.data;
-      return act(reply, ctx, id, ['correction'], () => completeDataRequest(answering, { id, staffId: ctx.me.id, note, correction }));
-    }),
+    formAction(correctionFormSchema, 'correction', ['correction'], (id, me, { note, ...correction }) => completeDataRequest(answering, { id, staffId: me.id, note, correction })),
   );
 
   app.get(
@@ -157,11 +156,6 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
 
   app.post(
     '/console/privacy/requests/:id/reject',
-    form('supervisor', async (req, reply, ctx) => {
-      const { id } = idParams.parse(req.params);
-      const parsed = rejectionSchema.safeParse(fields(req));
-      if (!parsed.success) return reply.code(400).send(await again(ctx, id, { forms: { reject: { errors: fieldErrors(parsed.error, ctx.lang), values: fields(req) } } }));
-      return act(reply, ctx, id, ['copy', 'correction', 'deletion'], () => rejectDataRequest(answering, { id, staffId: ctx.me.id, reason: parsed.data.reason }));
-    }),
+    formAction(rejectionSchema, 'reject', ['copy', 'correction', 'deletion'], (id, me, f) => rejectDataRequest(answering, { id, staffId: me.id, reason: f.reason })),
   );
 }
