@@ -10,6 +10,7 @@ import type { FieldErrors } from '../form-errors';
 import { html, type SafeHtml } from '../html';
 import type { UiKey } from '../ui-text';
 import { consentSection, dateTimeFormat } from './consent-section';
+import { fieldError, invalid } from './form-fields';
 import { layout, t, type PageContext } from './layout';
 
 const kindKey: Record<DataRequestSummary['kind'], UiKey> = { copy: 'kindCopy', correction: 'kindCorrection', deletion: 'kindDeletion' };
@@ -36,8 +37,6 @@ export interface FormState {
 }
 const empty: FormState = { errors: {}, values: {} };
 
-const fieldError = (id: string, message: string | undefined) => (message ? html`<span class="field-error" id="${id}-error">${message}</span>` : html``);
-const invalid = (id: string, message: string | undefined) => (message ? html`aria-invalid="true" aria-describedby="${id}-error"` : html``);
 /** A labelled text area with its error beside it, keeping what was typed. */
 function textArea(id: string, name: string, label: string, state: FormState, size: { rows: number; max: number }): SafeHtml {
   const error = state.errors[name];
@@ -111,7 +110,7 @@ function outcomeSection(ctx: PageContext, d: DataRequestDetail, timeZone: string
       ? html`<dt>${t(ctx, 'erasedMessages')}</dt><dd>${String(o.messages ?? 0)}</dd>
     <dt>${t(ctx, 'documentsRemoved')}</dt><dd>${String(o.documentsRemoved ?? 0)}</dd>
     <dt>${t(ctx, 'anonymisedRequests')}</dt><dd>${list(o.requestsAnonymised)}</dd>
-    <dt>${t(ctx, 'legalHold')}</dt><dd id="held-after">${list(o.requestsHeld)} ${list(o.kept)}</dd>`
+    <dt>${t(ctx, 'legalHold')}</dt><dd id="held-after">${list(o.requestsHeld)}<ul><li>${t(ctx, 'keptAudit')}</li><li>${t(ctx, 'keptConsents')}</li></ul></dd>`
       : ''}
   </dl>
 </section>`;
