@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createDocumentStore } from '../src/documents/document-store';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID, type RetentionReport } from '../src/privacy/retention';
 import { auditLog, beneficiaries, consents, contacts, conversations, dataRequests, messages, requestDocuments, requests, surveys } from '../src/store/schema';
@@ -19,6 +19,10 @@ const REDIS = { url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
 async function beneficiaryOf(wasl: TestWasl, chat: TestChat): Promise<number> {
   const [c] = await wasl.database.db.select().from(contacts).where(and(eq(contacts.channel, 'cli'), eq(contacts.channelUserId, chat.userId)));
   return c!.beneficiaryId;
+}
+
+async function conversationsOf(wasl: TestWasl, beneficiaryId: number): Promise<number[]> {
+  return (await wasl.database.db.select({ id: conversations.id }).from(conversations).where(eq(conversations.beneficiaryId, beneficiaryId))).map((c) => c.id);
 }
 
 describe('privacy on PostgreSQL', () => {
@@ -48,7 +52,7 @@ describe('privacy on PostgreSQL', () => {
     expect(await db.select().from(requests).where(eq(requests.beneficiaryId, refusedBy))).toHaveLength(0);
   });
 
-  it('turns "I want a copy" and "delete my data" into staff tasks, and a correction into the update-data flow', async () => {
+  it('turns "I want a copy", "delete my data" and a correction into staff tasks, the correction going on to the update-data flow', async () => {
     const chat = wasl.chat();
     const reference = await submitRequest(chat, '1101234563');
     const asked = (await chat.say('ابغى نسخة من بياناتي اللي عندكم')).join('\n');
@@ -69,9 +73,9 @@ describe('privacy on PostgreSQL', () => {
     const db = wasl.database.db;
     const beneficiaryId = await beneficiaryOf(wasl, chat);
     const tasks = await db.select().from(dataRequests).where(eq(dataRequests.beneficiaryId, beneficiaryId));
-    expect(tasks.map((t) => [t.kind, t.status, t.channel]).sort()).toEqual([['copy', 'open', 'cli'], ['deletion', 'open', 'cli']]);
+    expect(tasks.map((t) => [t.kind, t.status, t.channel]).sort()).toEqual([['copy', 'open', 'cli'], ['correction', 'open', 'cli'], ['deletion', 'open', 'cli']]);
     const audited = await db.select().from(auditLog).where(and(eq(auditLog.beneficiaryId, beneficiaryId), eq(auditLog.action, 'data-request.create')));
-    expect(audited).toHaveLength(2);
+    expect(audited).toHaveLength(3);
 
     // A second contact of the same person (another channel) is part of the export too.
     const [other] = await db.insert(contacts).values({ beneficiaryId, channel: 'telegram', channelUserId: `tg-${beneficiaryId}` }).returning();
@@ -97,9 +101,17 @@ describe('privacy on PostgreSQL', () => {
     expect(data.requests[0]).toMatchObject({ referenceNumber: reference, status: 'submitted' });
     expect(data.requests[0].answers.name).toBe('نورة سعد عبدالله الشهري');
     expect(data.consents).toHaveLength(2);
-    expect(data.dataRequests).toHaveLength(2);
+    expect(data.dataRequests).toHaveLength(3);
     expect(JSON.stringify(data)).not.toContain('1101234563');
     expect((await supervisor.client.post(`/api/data-requests/${copy.id}/complete`, { note: 'sent by WhatsApp after an identity check' })).body.status).toBe('done');
+    const [copyNotice] = await db.select().from(messages).where(and(sql`${messages.payload}->>'template' = 'data-request.copy-done'`, inArray(messages.conversationId, await conversationsOf(wasl, beneficiaryId))));
+    expect(copyNotice!.text).toContain(copy.number);
+
+    // A correction is completed with what was corrected and how it was checked, never without.
+    const correction = list.body.dataRequests.find((d: { beneficiaryId: number; kind: string }) => d.beneficiaryId === beneficiaryId && d.kind === 'correction');
+    expect((await supervisor.client.post(`/api/data-requests/${correction.id}/complete`, { note: 'done' })).status).toBe(400);
+    const corrected = await supervisor.client.post(`/api/data-requests/${correction.id}/complete`, { corrected: 'mobile number', verifiedBy: 'phone-call' });
+    expect(corrected.body).toMatchObject({ status: 'done', outcome: { corrected: 'mobile number', verifiedBy: 'phone-call' } });
 
     // The deletion: personal data goes; the request under study, the audit log and the consents stay.
     const erased = await supervisor.client.post(`/api/data-requests/${deletion.id}/complete`, {});

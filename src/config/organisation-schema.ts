@@ -93,6 +93,15 @@ export const organisationSchema = z.strictObject({
       schedule: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron pattern, e.g. "30 2 * * *"').default('30 2 * * *'),
     })
     .prefault({}),
+  /**
+   * Data-subject requests (a copy, a correction, a deletion): the days the organisation gives itself to answer,
+   * counted from the request. The PDPL's implementing regulation sets 30 days; the console marks later ones overdue.
+   */
+  dataRequests: z
+    .strictObject({
+      answerWithinDays: z.number().int().min(1).max(90).default(30),
+    })
+    .prefault({}),
   /** When free text is answered, clarified once, or handed to a person; every key has a default. */
   handoff: handoffPolicySchema.strict().prefault({}),
   requestTypes: z

@@ -8,6 +8,7 @@ import { beneficiaries, contacts, conversations, notes, offlineContacts, offline
 import { toAsciiDigits } from '../text/ascii-digits';
 import { NotFoundError } from './console-errors';
 import { maskNationalId } from './mask-national-id';
+import { consentHistory, consentRecordSchema } from '../privacy/consent-history';
 
 export const beneficiaryDetailSchema = z.object({
   id: z.number(),
@@ -20,6 +21,8 @@ export const beneficiaryDetailSchema = z.object({
   requests: z.array(z.object({ id: z.number(), referenceNumber: z.string(), type: z.string(), status: z.string(), dueDate: z.string().nullable() })),
   offlineContacts: z.array(z.object({ id: z.number(), kind: z.enum(offlineContactKinds), summary: z.string(), occurredAt: z.string(), staffName: z.string() })),
   notes: z.array(z.object({ id: z.number(), text: z.string(), staffName: z.string(), at: z.string() })),
+  /** Every consent answer, newest first (the standing one per purpose is the newest of it). */
+  consents: z.array(consentRecordSchema),
 });
 export type BeneficiaryDetail = z.infer<typeof beneficiaryDetailSchema>;
 
@@ -35,7 +38,7 @@ export async function sealedNationalId(db: Db, beneficiaryId: number): Promise<s
 export async function getBeneficiaryDetail(db: Db, sealer: Sealer, id: number): Promise<BeneficiaryDetail> {
   const [b] = await db.select().from(beneficiaries).where(eq(beneficiaries.id, id));
   if (!b) throw new NotFoundError('beneficiary', id);
-  const [contactRows, convRows, requestRows, offline, noteRows, sealed] = await Promise.all([
+  const [contactRows, convRows, requestRows, offline, noteRows, sealed, consentRows] = await Promise.all([
     db.select().from(contacts).where(eq(contacts.beneficiaryId, id)).orderBy(desc(contacts.lastSeenAt)),
     db.select().from(conversations).where(eq(conversations.beneficiaryId, id)).orderBy(desc(conversations.id)).limit(50),
     db.select().from(requests).where(eq(requests.beneficiaryId, id)).orderBy(desc(requests.id)),
@@ -47,6 +50,7 @@ export async function getBeneficiaryDetail(db: Db, sealer: Sealer, id: number): 
       .orderBy(desc(offlineContacts.occurredAt)),
     db.select({ n: notes, staffName: staff.name }).from(notes).innerJoin(staff, eq(staff.id, notes.staffId)).where(eq(notes.beneficiaryId, id)).orderBy(asc(notes.createdAt)),
     sealedNationalId(db, id),
+    consentHistory(db, id),
   ]);
   const answeredName = requestRows.map((r) => (r.answers as Record<string, unknown>).name).find((n): n is string => typeof n === 'string');
   return {
@@ -60,6 +64,7 @@ export async function getBeneficiaryDetail(db: Db, sealer: Sealer, id: number): 
     requests: requestRows.map((r) => ({ id: r.id, referenceNumber: r.referenceNumber, type: r.type, status: r.status, dueDate: r.dueDate })),
     offlineContacts: offline.map(({ o, staffName }) => ({ id: o.id, kind: o.kind, summary: o.summary, occurredAt: o.occurredAt.toISOString(), staffName })),
     notes: noteRows.map(({ n, staffName }) => ({ id: n.id, text: n.text, staffName, at: n.createdAt.toISOString() })),
+    consents: consentRows,
   };
 }
 

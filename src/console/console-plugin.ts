@@ -33,6 +33,7 @@ import { registerReportPageRoutes } from './routes/report-page-routes';
 import { registerStaffAdminRoutes } from './routes/staff-admin-routes';
 import { registerRequestRoutes } from './routes/request-routes';
 import { registerPrivacyRoutes } from './routes/privacy-routes';
+import { registerPrivacyPageRoutes } from './routes/privacy-page-routes';
 import { registerStaffRoutes } from './routes/staff-routes';
 
 export const publicConsoleDir = path.join(__dirname, '..', '..', 'public', 'console');
@@ -127,6 +128,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     registerReportPageRoutes(ctx, fullDeps);
     registerFollowUpRoutes(ctx, api, fullDeps);
     registerStaffAdminRoutes(ctx, api, fullDeps);
+    registerPrivacyPageRoutes(ctx, fullDeps);
     // Survey reports sit behind the same sign-in; the reports decide what each role may see.
     registerReportRoutes(ctx, { db: deps.db, timezone: deps.content.organisation.timezone }, async (req, reply) => {
       const auth = await authenticate(deps.db, req);

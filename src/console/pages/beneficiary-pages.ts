@@ -1,11 +1,12 @@
-/** A beneficiary's record (with off-line contacts and the audited ID reveal) and the search page. */
+/** A beneficiary's record (with off-line contacts, consents and the audited ID reveal) and the search page. */
 import { hasRole } from '../../staff/staff-roles';
 import { offlineContactKinds } from '../../store/schema';
 import type { BeneficiaryDetail } from '../beneficiary-queries';
 import { html } from '../html';
+import { consentSection } from './consent-section';
 import { layout, statusLabel, t, type PageContext } from './layout';
 
-export function beneficiaryPage(ctx: PageContext, b: BeneficiaryDetail): string {
+export function beneficiaryPage(ctx: PageContext, b: BeneficiaryDetail, timeZone: string): string {
   const supervisor = ctx.me ? hasRole(ctx.me.role, 'supervisor') : false;
   return layout(
     ctx,
@@ -30,6 +31,7 @@ export function beneficiaryPage(ctx: PageContext, b: BeneficiaryDetail): string 
     <textarea name="summary" rows="3" required placeholder="${t(ctx, 'summary')}" dir="auto"></textarea>
     <button type="submit">${t(ctx, 'logContact')}</button>
   </form>
+  ${consentSection(ctx, b.consents, timeZone)}
 </section>
 <aside class="side-col">
   <h2>${t(ctx, 'notes')}</h2>

@@ -38,6 +38,7 @@ ${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
       <a href="/console/search">${t(ctx, 'search')}</a>
       <a href="/console/reports">${t(ctx, 'reports')}</a>
       ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/follow-ups">${t(ctx, 'followUps')}</a>` : ''}
+      ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/privacy/requests" id="nav-privacy">${t(ctx, 'privacyRequests')}</a>` : ''}
       ${hasRole(ctx.me.role, 'supervisor') ? html`<a href="/console/channels/whatsapp">${t(ctx, 'whatsapp')}</a>` : ''}
       ${hasRole(ctx.me.role, 'admin') ? html`<a href="/console/staff">${t(ctx, 'staffAdmin')}</a>` : ''}
     </nav>`

@@ -8,6 +8,7 @@ import type { StaffListing } from '../../staff/staff-admin';
 import { staffRoles } from '../../staff/staff-roles';
 import type { FieldErrors } from '../form-errors';
 import { html, type SafeHtml } from '../html';
+import { fieldError, invalid } from './form-fields';
 import { layout, t, type PageContext } from './layout';
 import type { UiKey } from '../ui-text';
 
@@ -28,11 +29,6 @@ export interface StaffAdminView {
 }
 
 const roleKey: Record<(typeof staffRoles)[number], UiKey> = { researcher: 'roleResearcher', supervisor: 'roleSupervisor', admin: 'roleAdmin' };
-
-function fieldError(id: string, message: string | undefined): SafeHtml {
-  return message ? html`<span class="field-error" id="${id}-error">${message}</span>` : html``;
-}
-const invalid = (id: string, message: string | undefined) => (message ? html`aria-invalid="true" aria-describedby="${id}-error"` : html``);
 
 export function staffAdminPage(ctx: PageContext, v: StaffAdminView): string {
   const csrf = html`<input type="hidden" name="_csrf" value="${ctx.csrfToken ?? ''}">`;

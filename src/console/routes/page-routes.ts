@@ -171,7 +171,7 @@ export function registerPageRoutes(app: FastifyInstance, deps: ConsoleDeps, thro
       const { id } = z.object({ id: z.coerce.number().int().positive() }).parse(req.params);
       const detail = await getBeneficiaryDetail(deps.db, deps.sealer, id);
       if (!(await isRefresh(req, ctx.me.id, 'beneficiary', id))) await recordAudit(deps.db, { staffId: ctx.me.id, action: 'beneficiary.view', subjectKind: 'beneficiary', subjectId: id, beneficiaryId: id });
-      return beneficiaryPage(ctx, detail);
+      return beneficiaryPage(ctx, detail, deps.content.organisation.timezone);
     }),
   );
 

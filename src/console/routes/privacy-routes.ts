@@ -4,16 +4,21 @@
  * identity is checked; completing a deletion erases the person's data (privacy/erase-beneficiary.ts). Every
  * step is audited.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { exportBeneficiary } from '../../privacy/beneficiary-export';
+import {
+  closingNoteSchema,
+  completeDataRequest,
+  correctionSchema,
+  dataRequestDeps,
+  exportForDataRequest,
+  rejectDataRequest,
+  rejectionSchema,
+} from '../../privacy/answer-data-request';
 import { formatDataRequestNumber } from '../../privacy/data-request-actions';
-import { eraseBeneficiary } from '../../privacy/erase-beneficiary';
-import { recordAudit } from '../../staff/record-audit';
 import { dataRequestKinds, dataRequests, dataRequestStatuses } from '../../store/schema';
 import { idParams, type ApiRegistry } from '../api-route';
 import type { ConsoleDeps } from '../console-deps';
-import { ConflictError, NotFoundError } from '../console-errors';
 
 const dataRequestSchema = z.object({
   id: z.number(),
@@ -41,12 +46,7 @@ const summary = (r: Row) => ({
 });
 
 export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void {
-  const now = () => (deps.clock ?? (() => new Date()))();
-  const find = async (id: number) => {
-    const [row] = await deps.db.select().from(dataRequests).where(eq(dataRequests.id, id));
-    if (!row) throw new NotFoundError('data request', id);
-    return row;
-  };
+  const answering = dataRequestDeps(deps);
 
   api.add({
     method: 'GET',
@@ -75,11 +75,8 @@ export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void
     role: 'supervisor',
     params: idParams,
     handler: async ({ me, params, reply }) => {
-      const row = await find(params.id);
-      const data = await exportBeneficiary(deps.db, deps.sealer, row.beneficiaryId, now());
-      if (!data) throw new NotFoundError('beneficiary', row.beneficiaryId);
-      await recordAudit(deps.db, { staffId: me.id, action: 'data-request.export', subjectKind: 'data-request', subjectId: row.id, beneficiaryId: row.beneficiaryId });
-      reply.header('content-disposition', `attachment; filename="${formatDataRequestNumber(row.id)}-export.json"`);
+      const { fileName, data } = await exportForDataRequest(answering, params.id, me.id);
+      reply.header('content-disposition', `attachment; filename="${fileName}"`);
       return data;
     },
   });
@@ -87,55 +84,28 @@ export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void
   api.add({
     method: 'POST',
     url: '/api/data-requests/:id/complete',
-    summary: 'Mark a request done: the copy was sent, the correction made, or — for a deletion — erase the data now',
+    summary:
+      'Mark a request done: the copy was sent, the correction made (say what and how it was checked), or — for a deletion — erase the data now. The beneficiary is told, except after a deletion',
     tag: 'privacy',
     role: 'supervisor',
     params: idParams,
-    body: z.object({ note: z.string().trim().max(500).optional() }).optional(),
+    body: z.object({ note: closingNoteSchema.optional(), ...correctionSchema.partial().shape }).optional(),
     response: dataRequestSchema,
     handler: async ({ me, params, body }) => {
-      const row = await find(params.id);
-      if (row.status !== 'open') throw new ConflictError(`data request ${params.id} is already ${row.status}`, 'CONSOLE_ERR_DATA_REQUEST_CLOSED');
-      const at = now();
-      const outcome: Record<string, unknown> = { note: body?.note ?? null };
-      if (row.kind === 'deletion') Object.assign(outcome, await eraseBeneficiary(deps.db, deps.documents, row.beneficiaryId, at));
-      const [done] = await deps.db
-        .update(dataRequests)
-        .set({ status: 'done', outcome, completedAt: at, completedByStaffId: me.id })
-        .where(and(eq(dataRequests.id, row.id), eq(dataRequests.status, 'open')))
-        .returning();
-      await recordAudit(deps.db, {
-        staffId: me.id,
-        action: row.kind === 'deletion' ? 'data-request.erase' : 'data-request.complete',
-        subjectKind: 'data-request',
-        subjectId: row.id,
-        beneficiaryId: row.beneficiaryId,
-        details: { kind: row.kind, ...(row.kind === 'deletion' ? { held: outcome.requestsHeld, kept: outcome.kept } : {}) },
-      });
-      return summary(done ?? row);
+      const correction = correctionSchema.safeParse(body ?? {});
+      return summary(await completeDataRequest(answering, { id: params.id, staffId: me.id, note: body?.note, correction: correction.success ? correction.data : undefined }));
     },
   });
 
   api.add({
     method: 'POST',
     url: '/api/data-requests/:id/reject',
-    summary: 'Refuse a request (e.g. the identity could not be checked), with the reason',
+    summary: 'Refuse a request (e.g. the identity could not be checked), with the reason the beneficiary is told',
     tag: 'privacy',
     role: 'supervisor',
     params: idParams,
-    body: z.object({ reason: z.string().trim().min(3).max(500) }),
+    body: rejectionSchema,
     response: dataRequestSchema,
-    handler: async ({ me, params, body }) => {
-      const row = await find(params.id);
-      if (row.status !== 'open') throw new ConflictError(`data request ${params.id} is already ${row.status}`, 'CONSOLE_ERR_DATA_REQUEST_CLOSED');
-      const [done] = await deps.db
-        .update(dataRequests)
-        .set({ status: 'rejected', outcome: { reason: body.reason }, completedAt: now(), completedByStaffId: me.id })
-        .where(and(eq(dataRequests.id, row.id), eq(dataRequests.status, 'open')))
-        .returning();
-      if (!done) throw new ConflictError(`data request ${params.id} was closed meanwhile`, 'CONSOLE_ERR_DATA_REQUEST_CLOSED');
-      await recordAudit(deps.db, { staffId: me.id, action: 'data-request.reject', subjectKind: 'data-request', subjectId: row.id, beneficiaryId: row.beneficiaryId, details: { reason: body.reason } });
-      return summary(done);
-    },
+    handler: async ({ me, params, body }) => summary(await rejectDataRequest(answering, { id: params.id, staffId: me.id, reason: body.reason })),
   });
 }
