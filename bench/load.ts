@@ -39,7 +39,7 @@ const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
 const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
 const ENGINE_CONCURRENCY = 8;
-const OUTBOUND_CONCURRENCY = 4; // src/queue/workers.ts
+const OUTBOUND_CONCURRENCY = 8; // OUTBOUND_CONCURRENCY default, src/config/env-schema.ts
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const phrases = ['السلام عليكم', 'أريد التسجيل في السلة الغذائية', 'شكراً جزيلاً', 'الله يجزاكم خير', 'تمام'];
@@ -60,6 +60,30 @@ function procUsage(pid: number): { cpuS: number; peakRssMb: number } {
   }
   return { cpuS, peakRssMb };
 }
+
+/** utime + stime of one process, in seconds; 0 once it has gone. */
+function ownCpuS(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds of the PostgreSQL backends serving this run's database (the server is shared with other work on
+ * the machine; only these backends are ours), keyed by pid so a backend's time is counted once.
+ */
+async function postgresBackendsCpu(wasl: TestWasl): Promise<Map<number, number>> {
+  const r = await wasl.database.db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`);
+  const pids = (r as unknown as { rows: { pid: number }[] }).rows.map((row) => Number(row.pid));
+  return new Map(pids.map((pid) => [pid, ownCpuS(pid)]));
+}
+
+const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, s]) => sum + s - (before.get(pid) ?? 0), 0);
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -182,6 +206,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
     }
     const before = new Map<string, number>([['web', procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
     const dbBefore = await dbBytes(wasl, kind);
+    const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const load = await drive(wasl.url!);
     const done = await settled(wasl, load.sent.length);
     const lat = await latencies(wasl, load.sent);
@@ -193,6 +218,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
       const u = procUsage(c.child.pid!);
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
     }
+    if (split) roles['PostgreSQL server (this database\'s backends)'] = { cpuS: cpuDelta(pgBefore, await postgresBackendsCpu(wasl)), peakRssMb: NaN };
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl, kind);
     return {
@@ -291,7 +317,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put('Load: receipt → reply handed to the channel — p50', 'ms', column, fmt(r.p50));
       put('Load: receipt → reply handed to the channel — p95', 'ms', column, fmt(r.p95));
       put('Load: receipt → reply handed to the channel — p99', 'ms', column, fmt(r.p99));
-      for (const [role, u] of Object.entries(r.roles)) put(`Load: CPU s / peak RSS MB — ${role}`, 's / MB', column, `${fmt(u.cpuS, 1)} / ${fmt(u.peakRssMb, 0)}`);
+      for (const [role, u] of Object.entries(r.roles)) put(`Load: CPU s / peak RSS MB — ${role}`, 's / MB', column, `${fmt(u.cpuS, 1)} / ${Number.isNaN(u.peakRssMb) ? '—' : fmt(u.peakRssMb, 0)}`);
       put('Load: stage p50 — stored → processed by the engine', 'ms', column, fmt(r.engineP50));
       put('Load: stage p50 — reply written → sent by the outbound worker', 'ms', column, fmt(r.outboundP50));
       put('Load: database growth per 10k conversations', 'MB', column, fmt(r.dbBytesPer10k / 1024 / 1024, 1));

@@ -196,6 +196,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
             adapter,
             db: database.db,
             log,
+            queues,
+            concurrency: env.OUTBOUND_CONCURRENCY,
             signal,
             documents,
             ...(opts.outboundLockDurationMs ? { lockDurationMs: opts.outboundLockDurationMs } : {}),

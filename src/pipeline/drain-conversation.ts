@@ -5,7 +5,7 @@
  * the conversation makes this correct for any number of workers on any number of machines; the queue's
  * per-conversation deduplication only keeps them from waiting on each other. See docs/decisions/0003.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../calendar/business-calendar';
 import type { Content } from '../content/load-content';
@@ -51,6 +51,8 @@ export interface EngineServices {
 export interface DrainOutcome {
   processed: number;
   outbound: { id: number; channel: ChannelName }[];
+  /** Which of `outbound` are this conversation's own replies (the rest were written elsewhere by actions). */
+  ownReplies: ReadonlySet<number>;
   more: boolean;
   /** A handoff happened in this drain (a new escalation, or a waiting chat became urgent). */
   escalated?: boolean;
@@ -64,13 +66,19 @@ export function createEngineDrain(svc: EngineServices) {
   const engineDeps = createEngineDepsFactory(svc);
   const defaultLanguage = svc.content.organisation.defaultLanguage;
 
-  /** Runs one turn inside a savepoint: a failing turn undoes its own writes and nothing else. */
+  /**
+   * Runs one turn. Isolated, inside a savepoint: a failing turn undoes its own writes and nothing else. Not
+   * isolated (the first try of every drain), a failing turn throws and aborts the whole drain, which then runs
+   * again isolated — two round trips per message saved on the path every message takes, paid back only when a
+   * turn fails.
+   */
   async function turn(
     tx: Tx,
     conv: typeof conversations.$inferSelect,
     msg: typeof messages.$inferSelect,
     state: ConversationState,
     mode: TurnMode,
+    isolated: boolean,
   ): Promise<TurnResult & { failed: boolean }> {
     const now = svc.clock();
     // A star-link click that no longer fits (already answered) is kept, but nothing is said about it.
@@ -79,15 +87,17 @@ export function createEngineDrain(svc: EngineServices) {
     const prepared = prepareSurveyAnswer(state, msg.text ?? '');
     state = prepared.state;
     const input = { text: prepared.text, media: payloadMediaSchema.parse(msg.payload ?? {}).media };
+    const run = async (t: Tx) => {
+      const deps = engineDeps({ tx: t, conversation: conv, messageId: msg.id, now });
+      const result = await runTurn(deps, state, input, mode);
+      // Rendered within the turn too: a template problem is a failed turn, not a wedged conversation.
+      const lang = result.state.language ?? defaultLanguage;
+      for (const r of result.replies) svc.renderer.render(r, lang, conv.channel);
+      return { ...result, failed: false };
+    };
+    if (!isolated) return run(tx);
     try {
-      return await tx.transaction(async (sp) => {
-        const deps = engineDeps({ tx: sp, conversation: conv, messageId: msg.id, now });
-        const result = await runTurn(deps, state, input, mode);
-        // Render inside the savepoint too: a template problem is a failed turn, not a wedged conversation.
-        const lang = result.state.language ?? defaultLanguage;
-        for (const r of result.replies) svc.renderer.render(r, lang, conv.channel);
-        return { ...result, failed: false };
-      });
+      return await tx.transaction(run);
     } catch (err) {
       svc.log.error({ err, conversationId: conv.id, messageId: msg.id }, 'turn failed; the beneficiary is told and the flow restarts');
       return {
@@ -99,17 +109,19 @@ export function createEngineDrain(svc: EngineServices) {
     }
   }
 
-  async function drainOnce(conversationId: number): Promise<DrainOutcome> {
+  async function drainOnce(conversationId: number, isolated: boolean): Promise<DrainOutcome> {
     return svc.db.transaction(async (tx) => {
-      const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('update');
-      if (!conv) return { processed: 0, outbound: [], more: false };
+      // NO KEY UPDATE, not UPDATE: ingest share-locks the row (KEY SHARE) to store a message, and must not wait
+      // for this drain to commit; console actions and survey jobs take FOR UPDATE and still wait (ingest.ts).
+      const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('no key update');
+      if (!conv) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
       const pending = await tx
         .select()
         .from(messages)
         .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in'), eq(messages.status, 'received')))
         .orderBy(asc(messages.seq))
         .limit(DRAIN_BATCH);
-      if (pending.length === 0) return { processed: 0, outbound: [], more: false };
+      if (pending.length === 0) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
 
       let state = parseConversationState(conv.state);
       let mode: TurnMode = conv.status;
@@ -117,11 +129,13 @@ export function createEngineDrain(svc: EngineServices) {
       let heldInbound = false;
       const handoff: Partial<typeof conversations.$inferInsert> = {};
       const outbound: DrainOutcome['outbound'] = [];
+      const ownReplies = new Set<number>();
+      const failed: number[] = [];
       const now = svc.clock();
 
       for (const msg of pending) {
         if (mode === 'human' || mode === 'waiting') heldInbound = true;
-        const result = await turn(tx, conv, msg, state, mode);
+        const result = await turn(tx, conv, msg, state, mode, isolated);
         state = result.state;
         for (const effect of result.effects) {
           if (effect.kind === 'handoff') {
@@ -141,24 +155,36 @@ export function createEngineDrain(svc: EngineServices) {
           }
         }
         const lang: Language = state.language ?? defaultLanguage;
-        outbound.push(...(await writeBotReplies(tx, svc.renderer, { conversationId, channel: conv.channel }, result.replies, lang)));
-        await tx
-          .update(messages)
-          .set({ status: 'processed', processedAt: now, error: result.failed ? 'turn failed' : null })
-          .where(eq(messages.id, msg.id));
+        const written = await writeBotReplies(tx, svc.renderer, { conversationId, channel: conv.channel }, result.replies, lang);
+        for (const w of written) ownReplies.add(w.id);
+        outbound.push(...written);
+        if (result.failed) failed.push(msg.id);
       }
+      // Marked processed together: one statement for the batch (a failed turn's message keeps why).
+      await tx.update(messages).set({ status: 'processed', processedAt: now, error: null }).where(inArray(messages.id, pending.map((m) => m.id)));
+      if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
       await tx
         .update(conversations)
         .set({ state, status: mode === 'resolved' ? conv.status : mode, updatedAt: now, ...handoff })
         .where(eq(conversations.id, conversationId));
-      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
+      return { processed: pending.length, outbound, ownReplies, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
     });
   }
 
   /** Drains a conversation and hands its replies to the outbound queues once the transaction has committed. */
   return async function drainConversation(conversationId: number): Promise<DrainOutcome> {
-    const outcome = await drainOnce(conversationId);
-    for (const o of outcome.outbound) await svc.queues.enqueueSend(o.channel, o.id);
+    let outcome: DrainOutcome;
+    try {
+      outcome = await drainOnce(conversationId, false);
+    } catch (err) {
+      svc.log.debug({ err, conversationId }, 'drain aborted; running it again with each turn isolated');
+      outcome = await drainOnce(conversationId, true);
+    }
+    // Only the first reply of this conversation is queued now; each sent reply hands on to the next
+    // (queue/workers.ts), so they go out in order without waiting on each other. Rows written into other
+    // conversations (an action's mail, say) start chains of their own.
+    const own = outcome.outbound.filter((o) => outcome.ownReplies.has(o.id));
+    for (const o of [...own.slice(0, 1), ...outcome.outbound.filter((o) => !outcome.ownReplies.has(o.id))]) await svc.queues.enqueueSend(o.channel, o.id);
     if (outcome.more) await svc.queues.requestDrain(conversationId);
     if (svc.signal && (outcome.escalated || outcome.heldInbound)) {
       // Committed already: a lost signal costs promptness only (the console's watcher polls as a safety net).

@@ -2,16 +2,20 @@
  * Step 1 of the path of one message (ARCHITECTURE.md): store it, once, and ask for a drain. Nothing is
  * answered here — webhook handlers call this and return at once.
  *
- * The conversation row is locked while the message takes its arrival number, so arrival order is commit order
- * and a drain can never see message 5 before message 4 is visible.
+ * A message takes its arrival number (`seq`) from its contact's counter, under that contact's row lock, held to
+ * commit: arrival order is commit order, so a drain can never see message 5 before message 4 is visible. The
+ * conversation row is only share-locked (`FOR KEY SHARE`), which the drain's `FOR NO KEY UPDATE` allows, so a
+ * beneficiary writing while their previous message is answered is stored at once; a researcher resolving the
+ * chat (`FOR UPDATE`) still makes ingest wait and see it resolved. docs/decisions/0006.
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { inboundMessageSchema, type InboundMessageInput } from '../messages/inbound-message';
+import { inboundMessageSchema, type InboundMessage, type InboundMessageInput } from '../messages/inbound-message';
 import type { Queues } from '../queue/queues';
-import type { Db, Tx } from '../store/database';
+import type { Db, DbOrTx, Tx } from '../store/database';
 import { attachVerifiedMobile, findBeneficiaryByMobile } from '../beneficiaries/link-by-mobile';
 import { beneficiaries, contacts, conversations, messages } from '../store/schema';
+import { payloadOf, storeFirstMessage, storeIntoOpenConversation } from './store-inbound-fast';
 
 export interface IngestResult {
   messageId: number;
@@ -34,7 +38,13 @@ export async function ingest(deps: IngestDeps, raw: InboundMessageInput): Promis
   // transaction hits a unique index and simply runs again, finding what the winner made.
   for (let attempt = 0; ; attempt++) {
     try {
-      result = await deps.db.transaction((tx) => storeInbound(tx, inbound));
+      // The two common cases — a known contact writing into its open conversation, a new person's first
+      // message — are one statement each; anything else (a new conversation, a newly proven number, a
+      // redelivery, a hint) takes the full transaction.
+      result =
+        (await storeIntoOpenConversation(deps.db, inbound)) ??
+        (await storeFirstMessage(deps.db, inbound)) ??
+        (await deps.db.transaction((tx) => storeInbound(tx, inbound)));
       break;
     } catch (err) {
       if (attempt < 3 && pgCode(err) === UNIQUE_VIOLATION) continue;
@@ -50,7 +60,18 @@ export async function ingest(deps: IngestDeps, raw: InboundMessageInput): Promis
   return result;
 }
 
-async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.parse>): Promise<IngestResult> {
+/** The contact's next arrival number; its row stays locked until the transaction commits. */
+export async function takeInboundSeq(tx: DbOrTx, contactId: number): Promise<number> {
+  const [row] = await tx
+    .update(contacts)
+    .set({ inboundSeq: sql`${contacts.inboundSeq} + 1` })
+    .where(eq(contacts.id, contactId))
+    .returning({ seq: contacts.inboundSeq });
+  if (!row) throw new Error(`contact ${contactId} vanished while a message was being stored`);
+  return row.seq;
+}
+
+async function storeInbound(tx: Tx, m: InboundMessage): Promise<IngestResult> {
   const existing = await tx
     .select({ id: messages.id, conversationId: messages.conversationId })
     .from(messages)
@@ -81,19 +102,19 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
     }
   }
 
+  const seq = await takeInboundSeq(tx, contact!.id);
   let [conversation] = await tx
-    .select({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq })
+    .select({ id: conversations.id })
     .from(conversations)
     .where(and(eq(conversations.contactId, contact!.id), ne(conversations.status, 'resolved')))
-    .for('update');
+    .for('key share');
   if (!conversation && m.conversationHint) conversation = await reopenAnswered(tx, contact!.id, m.conversationHint, m.receivedAt);
   if (!conversation) {
     [conversation] = await tx
       .insert(conversations)
       .values({ contactId: contact!.id, beneficiaryId: contact!.beneficiaryId, channel: m.channel })
-      .returning({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq });
+      .returning({ id: conversations.id });
   }
-  const seq = conversation!.lastInboundSeq + 1;
   const [stored] = await tx
     .insert(messages)
     .values({
@@ -104,15 +125,13 @@ async function storeInbound(tx: Tx, m: ReturnType<typeof inboundMessageSchema.pa
       providerMessageId: m.providerMessageId,
       author: 'beneficiary',
       text: m.text,
-      payload: { media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) },
+      payload: payloadOf(m),
       status: 'received',
       receivedAt: m.receivedAt,
     })
     .returning({ id: messages.id });
-  await tx
-    .update(conversations)
-    .set({ lastInboundSeq: seq, updatedAt: sql`now()` })
-    .where(eq(conversations.id, conversation!.id));
+  // conversations.updated_at is left to the drain, which writes the row anyway: touching it here would wait on
+  // the drain's lock.
   return { messageId: stored!.id, conversationId: conversation!.id, duplicate: false };
 }
 
@@ -124,7 +143,7 @@ export const REOPEN_WITHIN_MS = 7 * 24 * 3_600_000;
  * the researcher), with the bot starting afresh; a hint into another contact's conversation, or an old one, is
  * ignored. Only called when the contact has no open conversation: there is never more than one.
  */
-async function reopenAnswered(tx: Tx, contactId: number, hint: number, at: Date): Promise<{ id: number; lastInboundSeq: number } | undefined> {
+async function reopenAnswered(tx: Tx, contactId: number, hint: number, at: Date): Promise<{ id: number } | undefined> {
   const [hinted] = await tx
     .select({ id: conversations.id, state: conversations.state, resolvedAt: conversations.resolvedAt })
     .from(conversations)
@@ -136,7 +155,7 @@ async function reopenAnswered(tx: Tx, contactId: number, hint: number, at: Date)
     .update(conversations)
     .set({ status: 'bot', resolvedAt: null, state: language === 'ar' || language === 'en' ? { language } : {}, updatedAt: sql`now()` })
     .where(eq(conversations.id, hinted.id))
-    .returning({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq });
+    .returning({ id: conversations.id });
   return reopened;
 }
 

@@ -2,7 +2,7 @@
  * Step 3 of the path of one message: an outbound row becomes one provider send. The job id is the message id
  * and the row's status is checked first, so a retried or re-added job never sends twice what was sent.
  */
-import { and, eq, exists, lt } from 'drizzle-orm';
+import { and, eq, exists, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-a
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { DocumentStore } from '../documents/document-store';
+import type { ChannelName } from '../messages/channel-name';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
 import type { SignalConversation } from './conversation-signals';
@@ -32,7 +33,37 @@ const earlierReply = alias(messages, 'earlier_reply');
  */
 export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier' | 'skipped';
 
-export async function sendOutbound(deps: SendDeps, messageId: number): Promise<SendOutcome> {
+/** A queued reply to hand the send on to: the next one of the same conversation. */
+export interface NextReply {
+  id: number;
+  channel: ChannelName;
+}
+
+const nextReplyOf = (messageId: number) => sql<string | null>`(
+  select n.id || ' ' || n.channel from ${messages} n
+  where n.conversation_id = (select m.conversation_id from ${messages} m where m.id = ${messageId})
+    and n.direction = 'out' and n.status = 'queued' and n.id > ${messageId}
+  order by n.id limit 1)`;
+
+const parseNext = (v: string | null | undefined): NextReply | null => {
+  if (!v) return null;
+  const [id, channel] = v.split(' ');
+  return { id: Number(id), channel: channel as ChannelName };
+};
+
+/**
+ * The reply written after `messageId` in its conversation, still queued, once `messageId` itself is done with
+ * (sent, skipped or failed). Replies are sent one after another along this chain (queue/workers.ts), so a drain
+ * queues only its first reply and none of the others waits for an earlier one to go out first.
+ */
+export async function nextQueuedReply(db: Db, messageId: number): Promise<NextReply | null> {
+  const r = await db.execute<{ next: string | null }>(sql`
+    select ${nextReplyOf(messageId)} as next
+    where exists (select 1 from ${messages} m where m.id = ${messageId} and m.status <> 'queued')`);
+  return parseNext((r as unknown as { rows: { next: string | null }[] }).rows[0]?.next);
+}
+
+export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{ outcome: SendOutcome; next?: NextReply | null }> {
   // Several workers send at once; replies of one conversation must still arrive in the order they were written
   // (an introduction before its question). A failed earlier reply does not hold the later ones back. Asked in
   // the same query as the row itself: one round trip per send.
@@ -60,9 +91,9 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .where(and(eq(messages.id, messageId), eq(messages.direction, 'out')))
     .limit(1);
-  if (!row) return 'missing';
-  if (row.message.status !== 'queued') return 'already-done';
-  if (row.waitsForEarlier) return 'wait-for-earlier';
+  if (!row) return { outcome: 'missing' };
+  if (row.message.status !== 'queued') return { outcome: 'already-done' };
+  if (row.waitsForEarlier) return { outcome: 'wait-for-earlier' };
   const payload = outboundPayloadSchema.parse(row.message.payload);
   // Checked at send time, not when written: an opt-out that arrives while a reply waits in the queue still counts.
   if (row.optedOut && !mayReachOptedOut(payload.template)) {
@@ -71,9 +102,10 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       .set({ status: 'skipped', error: OPTED_OUT_REASON })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')));
     deps.log.info({ messageId, channel: row.message.channel }, 'outbound message skipped: the contact opted out');
-    return 'skipped';
+    return { outcome: 'skipped' };
   }
   const file = payload.attachment;
+  let next: NextReply | null = null;
   if (file && !deps.documents) {
     await markFailed(deps.db, messageId, 'this process has no document store to read the attachment from');
     throw new UnrecoverableError(`message ${messageId} carries a file but the outbound worker has no document store`);
@@ -102,10 +134,13 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
     const via = receipt.via
       ? { channel: receipt.via.channel, text: receipt.via.text, payload: { ...payload, fallback: { from: deps.adapter.channel, reason: receipt.via.reason } } }
       : {};
-    await deps.db
+    // The next reply of the chain comes back with the update: no round trip of its own.
+    const [updated] = await deps.db
       .update(messages)
       .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
-      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')));
+      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
+      .returning({ next: nextReplyOf(messageId) });
+    next = parseNext(updated?.next);
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
       await markFailed(deps.db, messageId, err.message);
@@ -120,7 +155,7 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<S
       deps.log.warn({ err, messageId }, 'could not signal the console about a sent reply');
     }
   }
-  return 'sent';
+  return { outcome: 'sent', next };
 }
 
 /** Called when the last attempt fails too: the console shows the message as failed. */

@@ -4,11 +4,11 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
-import { markFailed, sendOutbound } from '../pipeline/send-outbound';
+import { markFailed, nextQueuedReply, sendOutbound, type NextReply } from '../pipeline/send-outbound';
 import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
-import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema } from './queues';
+import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema, type Queues } from './queues';
 
 export function createEngineWorker(opts: {
   connection: ConnectionOptions;
@@ -46,6 +46,9 @@ export function createOutboundWorker(opts: {
   adapter: ChannelAdapter;
   db: Db;
   log: Logger;
+  /** Hands a conversation's sending on to its next queued reply (the chain in pipeline/send-outbound.ts). */
+  queues: Pick<Queues, 'enqueueSend'>;
+  concurrency: number;
   /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
   signal?: SignalConversation;
   /** Where files researchers attach are kept; without it a message with a file fails clearly. */
@@ -54,21 +57,33 @@ export function createOutboundWorker(opts: {
   lockDurationMs?: number;
 }): Worker {
   const { adapter } = opts;
+  // Best effort: a link lost here (Redis down, process killed) is found by the sweeper, or by the next reply's
+  // own job, which waits for this one (`wait-for-earlier`).
+  const handOn = async (messageId: number, known?: NextReply | null) => {
+    try {
+      const next = known !== undefined ? known : await nextQueuedReply(opts.db, messageId);
+      if (next) await opts.queues.enqueueSend(next.channel, next.id);
+    } catch (err) {
+      opts.log.warn({ err, messageId }, 'could not queue the next reply of the conversation; the sweeper will');
+    }
+  };
   const worker: Worker = new Worker(
     outboundQueueName(adapter.channel),
     async (job, token) => {
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       try {
-        const outcome = await sendOutbound(
+        const { outcome, next } = await sendOutbound(
           { db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
           parsed.data.messageId,
         );
         if (outcome === 'wait-for-earlier') {
-          // Step aside without using an attempt; the earlier reply is being sent by another worker.
+          // Step aside without using an attempt; the earlier reply is being sent by another worker, which hands
+          // on to this one when it is done (an add of an existing job id is a no-op, so this wait is the bound).
           await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
           throw new DelayedError();
         }
+        await handOn(parsed.data.messageId, next);
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;
@@ -89,7 +104,7 @@ export function createOutboundWorker(opts: {
     {
       connection: opts.connection,
       prefix: opts.prefix,
-      concurrency: 4,
+      concurrency: opts.concurrency,
       ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
       limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs },
     },
@@ -98,7 +113,10 @@ export function createOutboundWorker(opts: {
     if (!job) return;
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
     opts.log.warn({ err, jobId: job.id, attempts: job.attemptsMade, exhausted }, 'send failed');
-    if (exhausted) await markFailed(opts.db, sendJobSchema.parse(job.data).messageId, err.message).catch(() => undefined);
+    const { messageId } = sendJobSchema.parse(job.data);
+    if (exhausted) await markFailed(opts.db, messageId, err.message).catch(() => undefined);
+    // A reply that failed for good does not hold the later ones back (nextQueuedReply checks it is no longer queued).
+    await handOn(messageId);
   });
   worker.on('error', (err) => opts.log.error({ err, channel: adapter.channel }, 'outbound worker error'));
   return worker;

@@ -57,6 +57,12 @@ export const contacts = pgTable(
     /** E.164 number the channel itself proved (a WhatsApp sender, a Telegram contact shared by its owner). */
     verifiedMobile: text('verified_mobile'),
     optedOut: boolean('opted_out').notNull().default(false),
+    /**
+     * Arrival counter for this contact's inbound messages (their `seq`). Taken under the contact's row lock, which
+     * ingest alone holds, so order = commit order without waiting on the drain's lock of the conversation
+     * (docs/decisions/0006). One open conversation per contact, so it orders each conversation too.
+     */
+    inboundSeq: integer('inbound_seq').notNull().default(0),
     createdAt: createdAt(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -76,8 +82,6 @@ export const conversations = pgTable(
     assigneeStaffId: ref('assignee_staff_id'),
     /** Engine state (current flow frame, language); parsed with engine/conversation-state.ts. */
     state: jsonb('state').notNull().default({}),
-    /** Arrival counter for inbound messages; taken under the row lock so order = commit order. */
-    lastInboundSeq: integer('last_inbound_seq').notNull().default(0),
     handoffReason: text('handoff_reason'),
     handoffPriority: text('handoff_priority'),
     handedOffAt: timestamp('handed_off_at', { withTimezone: true }),

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { findBeneficiaryByMobile } from '../../beneficiaries/link-by-mobile';
 import { normalizeForMatch } from '../../engine/commands';
 import type { Queues } from '../../queue/queues';
+import { takeInboundSeq } from '../../pipeline/ingest';
 import type { Db, Tx } from '../../store/database';
 import { beneficiaries, contacts, conversations, messages } from '../../store/schema';
 import type { ReplyRenderer } from '../../templating/render-reply';
@@ -114,18 +115,18 @@ async function storeWithoutEngine(
   reply: { template: string; language: 'ar' | 'en' } | null,
 ): Promise<number | undefined> {
   const [contact] = await tx.select({ beneficiaryId: contacts.beneficiaryId }).from(contacts).where(eq(contacts.id, contactId));
+  const seq = await takeInboundSeq(tx, contactId);
   let [conversation] = await tx
-    .select({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq })
+    .select({ id: conversations.id })
     .from(conversations)
     .where(and(eq(conversations.contactId, contactId), ne(conversations.status, 'resolved')))
-    .for('update');
+    .for('key share');
   if (!conversation) {
     [conversation] = await tx
       .insert(conversations)
       .values({ contactId, beneficiaryId: contact!.beneficiaryId, channel: 'sms' })
-      .returning({ id: conversations.id, lastInboundSeq: conversations.lastInboundSeq });
+      .returning({ id: conversations.id });
   }
-  const seq = conversation!.lastInboundSeq + 1;
   const now = new Date();
   await tx.insert(messages).values({
     conversationId: conversation!.id,
@@ -140,7 +141,7 @@ async function storeWithoutEngine(
     receivedAt: now,
     processedAt: now,
   });
-  await tx.update(conversations).set({ lastInboundSeq: seq, updatedAt: sql`now()` }).where(eq(conversations.id, conversation!.id));
+  await tx.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, conversation!.id));
   if (!reply) return undefined;
   const text = renderer.text(reply.template, reply.language, 'sms');
   const [out] = await tx

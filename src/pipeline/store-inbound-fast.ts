@@ -1,0 +1,77 @@
+/**
+ * The two paths nearly every inbound message takes, each as ONE statement (no transaction round trips): a known
+ * contact writing into its open conversation, and a new person's first message. Each returns null when its case
+ * does not apply; `ingest` then takes the general transaction (pipeline/ingest.ts), which handles every case.
+ * Same locks and arrival numbering as there: the contact's row lock for `seq`, KEY SHARE on the conversation.
+ */
+import { sql } from 'drizzle-orm';
+import type { InboundMessage } from '../messages/inbound-message';
+import type { Db } from '../store/database';
+import { beneficiaries, contacts, conversations, messages } from '../store/schema';
+import type { IngestResult } from './ingest';
+
+const storedRow = (result: unknown): IngestResult | null => {
+  const row = (result as { rows: { id: number | string; conversation_id: number | string }[] }).rows[0];
+  return row ? { messageId: Number(row.id), conversationId: Number(row.conversation_id), duplicate: false } : null;
+};
+
+export const payloadOf = (m: InboundMessage) => ({ media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) });
+
+/**
+ * One round trip: finds the contact and its open conversation, counts the message on the contact and inserts it.
+ * Null when that is not the whole story (no such contact or open conversation, a newly proven number, or a
+ * provider id already stored); the caller then runs `storeInbound`, which handles every case.
+ */
+export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Promise<IngestResult | null> {
+  const result = await db.execute(sql`
+    with target as (
+      select c.id as contact_id, cv.id as conversation_id
+      from ${contacts} c
+      join ${conversations} cv on cv.contact_id = c.id and cv.status <> 'resolved'
+      where c.channel = ${m.channel} and c.channel_user_id = ${m.channelUserId}
+        and (${m.verifiedMobile ?? null}::text is null or c.verified_mobile = ${m.verifiedMobile ?? null}::text)
+        and not exists (select 1 from ${messages} d where d.channel = ${m.channel} and d.provider_message_id = ${m.providerMessageId} and d.direction = 'in')
+      for key share of cv
+    ), counted as (
+      update ${contacts} set inbound_seq = inbound_seq + 1, last_seen_at = now(), opted_out = false
+      from target where ${contacts}.id = target.contact_id
+      returning ${contacts}.inbound_seq as seq, target.conversation_id
+    )
+    insert into ${messages} (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
+    select conversation_id, 'in', ${m.channel}, seq, ${m.providerMessageId}, 'beneficiary', ${m.text}, ${JSON.stringify(payloadOf(m))}::jsonb, 'received', ${m.receivedAt.toISOString()}::timestamptz
+    from counted
+    on conflict (channel, provider_message_id) where direction = 'in' do nothing
+    returning id, conversation_id`);
+  return storedRow(result);
+}
+
+/**
+ * A first message from someone Wasl has never seen, on a channel that proves no number: a new record, contact
+ * and conversation, and the message, at once. Null when the contact exists after all. Two first messages racing
+ * make one statement fail on the contacts' unique index; `ingest` runs the loser again and it finds the winner's.
+ * A proven number (WhatsApp) may belong to someone known, so that case takes the general path.
+ */
+export async function storeFirstMessage(db: Db, m: InboundMessage): Promise<IngestResult | null> {
+  if (m.verifiedMobile) return null;
+  const result = await db.execute(sql`
+    with person as (
+      -- Every data-modifying CTE runs: the check lives here, so a known contact never leaves an empty record.
+      insert into ${beneficiaries} (id)
+      select nextval(pg_get_serial_sequence('beneficiaries', 'id'))
+      where not exists (select 1 from ${contacts} k where k.channel = ${m.channel} and k.channel_user_id = ${m.channelUserId})
+      returning id
+    ), contact as (
+      insert into ${contacts} (beneficiary_id, channel, channel_user_id, display_name, inbound_seq)
+      select person.id, ${m.channel}, ${m.channelUserId}, ${m.displayName ?? null}, 1 from person
+      returning id, beneficiary_id
+    ), conversation as (
+      insert into ${conversations} (contact_id, beneficiary_id, channel)
+      select id, beneficiary_id, ${m.channel} from contact
+      returning id
+    )
+    insert into ${messages} (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
+    select conversation.id, 'in', ${m.channel}, 1, ${m.providerMessageId}, 'beneficiary', ${m.text}, ${JSON.stringify(payloadOf(m))}::jsonb, 'received', ${m.receivedAt.toISOString()}::timestamptz
+    from conversation
+    returning id, conversation_id`);
+  return storedRow(result);
+}
