@@ -14,6 +14,7 @@
  * PostgreSQL room and raise LOAD_TIMEOUT_S). docs/performance.md has the figures and their reading.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import { conversations, messages } from '../src/store/schema';
 import { copyContent, useEchoMainMenu, type ContentCopy } from '../test/support/content-fixture';
 import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
+import { freePort } from '../test/support/free-port';
 
 export interface LoadRow {
   figure: string;
@@ -33,7 +35,7 @@ export interface LoadRow {
   values: Record<string, string>;
 }
 
-const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 100);
+const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 300);
 const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
 const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
@@ -100,31 +102,79 @@ interface Sent {
 }
 
 /** Every beneficiary sends its messages in order; SENDERS of them at a time. */
-export async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number }> {
+export async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number; devices: string[] }> {
   const sent: Sent[] = [];
+  const devices: string[] = [];
   const started = Date.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(SENDERS, CONTACTS) }, async () => {
       for (let c = next++; c < CONTACTS; c = next++) {
         const deviceId = randomBytes(16).toString('base64url');
+        devices.push(deviceId);
         for (let i = 0; i <= EACH; i++) {
           // The first message opens the echo flow; the others are answered "echo: <text>".
           const text = i === 0 ? 'مرحبا' : `${phrases[(c + i) % phrases.length]} #${c}-${i}`;
           const postedAt = Date.now();
-          const res = await fetch(`${url}/api/web/messages`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ deviceId, clientMessageId: randomUUID(), text }),
-          });
-          await res.arrayBuffer();
-          if (res.status !== 202) throw new Error(`POST /api/web/messages answered ${res.status}`);
+          await post(url, deviceId, text);
           if (i > 0) sent.push({ text, postedAt });
         }
       }
     }),
   );
-  return { sent, started, ingested: Date.now() };
+  return { sent, started, ingested: Date.now(), devices };
+}
+
+/**
+ * node:http with keep-alive rather than fetch: fetch (undici through web streams) cost the driver several times
+ * the CPU of the web role it drives, on the same two cores — measuring the client instead of Wasl.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+
+function post(url: string, deviceId: string, text: string): Promise<void> {
+  const body = JSON.stringify({ deviceId, clientMessageId: randomUUID(), text });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/api/web/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`POST /api/web/messages answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Open loop: `count` messages at a steady `perS`, each from the next of `devices` (already in the echo flow),
+ * sent on schedule whether or not earlier ones were answered — the load a service sees from many people.
+ */
+async function driveAtRate(url: string, devices: string[], perS: number, count: number): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perS;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const text = `${phrases[i % phrases.length]} @${i}`;
+    sent.push({ text, postedAt: Date.now() });
+    inFlight.push(post(url, devices[i % devices.length]!, text));
+  }
+  await Promise.all(inFlight);
+  return sent;
+}
+
+/** Replies each conversation got more than once, and replies that reached a beneficiary before an earlier one's. */
+async function deliveryCheck(wasl: TestWasl): Promise<{ duplicated: number; outOfOrder: number; unanswered: number }> {
+  const r = await wasl.database.db.execute(sql`
+    with i as (select conversation_id, text, seq from messages where direction = 'in' and (text like '% #%' or text like '% @%')),
+         o as (select conversation_id, substr(text, 7) as text, sent_at from messages where direction = 'out' and text like 'echo: %'),
+         j as (select i.conversation_id, i.seq, o.sent_at from i join o using (conversation_id, text)),
+         ordered as (select sent_at, lag(sent_at) over (partition by conversation_id order by seq) as before from j)
+    select (select count(*) from (select 1 from o group by conversation_id, text having count(*) > 1) d)::int as duplicated,
+           (select count(*) from ordered where before > sent_at)::int as out_of_order,
+           ((select count(*) from i) - (select count(distinct (conversation_id, text)) from o))::int as unanswered`);
+  const row = (r as unknown as { rows: { duplicated: number; out_of_order: number; unanswered: number }[] }).rows[0]!;
+  return { duplicated: Number(row.duplicated), outOfOrder: Number(row.out_of_order), unanswered: Number(row.unanswered) };
 }
 
 async function settled(wasl: TestWasl, expectedEchoes: number): Promise<number> {
@@ -171,11 +221,18 @@ export interface LoadResult {
   p99: number;
   roles: Record<string, { cpuS: number; peakRssMb: number }>;
   dbBytesPer10k: number;
+  /** The open-loop phase at half the measured throughput. */
+  half: { perS: number; count: number; p50: number; p95: number; p99: number };
+  delivery: { duplicated: number; outOfOrder: number; unanswered: number };
 }
+
+/** How long the open-loop phase at half the throughput lasts. */
+const OPEN_LOOP_S = Number(process.env.LOAD_OPEN_LOOP_S ?? 20);
 
 const webEnv = { WEB_CHAT_IP_REQUESTS_PER_MINUTE: '100000', WEB_CHAT_MESSAGES_PER_MINUTE: '10000', WEB_CHAT_DEMO_PAGE: 'false' };
 
-async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promise<LoadResult> {
+/** `processes`: how many engine and how many outbound processes beside the web one (PostgreSQL only). */
+async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, processes = 1): Promise<LoadResult> {
   const split = kind === 'postgres';
   const wasl = await startTestWasl({
     db: kind,
@@ -186,9 +243,15 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
     options: { channelModules: [webChannel], sweeper: false },
   });
   const children: { role: string; child: ChildProcess }[] = [];
+  // Split, the web role runs in a child of its own too, so its CPU is not mixed with the load driver's.
+  let url = wasl.url!;
   try {
     if (split) {
-      for (const role of ['engine', 'outbound']) {
+      const webPort = await freePort();
+      url = `http://127.0.0.1:${webPort}`;
+      const roleNames = ['web', ...['engine', 'outbound'].flatMap((role) => Array.from({ length: processes }, (_, i) => (processes > 1 ? `${role} ${i + 1}` : role)))];
+      for (const name of roleNames) {
+        const role = name.split(' ')[0]!;
         const child = await startRoleProcess({
           ...webEnv,
           REDIS_URL: redisUrl,
@@ -200,20 +263,23 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
           DATA_DIR: wasl.dataDir,
           ENGINE_CONCURRENCY: String(ENGINE_CONCURRENCY),
           FAULT_LOCK_MS: '30000',
+          ...(role === 'web' ? { PORT: String(webPort), HOST: '127.0.0.1', CLI_CHANNEL_ENABLED: 'false' } : {}),
         });
-        children.push({ role, child });
+        children.push({ role: name, child });
       }
     }
-    const before = new Map<string, number>([['web', procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
+    // The benchmark process's own CPU only: its children are the role processes, counted on their own rows.
+    const before = new Map<string, number>([['web', split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
     const dbBefore = await dbBytes(wasl, kind);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
-    const load = await drive(wasl.url!);
+    const load = await drive(url);
     const done = await settled(wasl, load.sent.length);
     const lat = await latencies(wasl, load.sent);
     const stage = await stages(wasl);
     const roles: LoadResult['roles'] = {};
     const self = procUsage(process.pid);
-    roles[split ? 'web (+ load driver)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - before.get('web')!, peakRssMb: self.peakRssMb };
+    if (split) self.cpuS = ownCpuS(process.pid);
+    roles[split ? 'load driver (the benchmark process)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - before.get('web')!, peakRssMb: self.peakRssMb };
     for (const c of children) {
       const u = procUsage(c.child.pid!);
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
@@ -221,10 +287,19 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy): Promi
     if (split) roles['PostgreSQL server (this database\'s backends)'] = { cpuS: cpuDelta(pgBefore, await postgresBackendsCpu(wasl)), peakRssMb: NaN };
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl, kind);
+    const msgPerS = load.sent.length / ((done - load.started) / 1000);
+    // The latency target is stated at half the maximum: an open-loop load at that rate, on the same Wasl.
+    const halfPerS = msgPerS / 2;
+    const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
+    const halfSent = await driveAtRate(url, load.devices, halfPerS, halfCount);
+    await settled(wasl, load.sent.length + halfSent.length);
+    const halfLat = await latencies(wasl, halfSent);
     return {
+      half: { perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99) },
+      delivery: await deliveryCheck(wasl),
       ...stage,
       ingestPerS: load.sent.length / ((load.ingested - load.started) / 1000),
-      msgPerS: load.sent.length / ((done - load.started) / 1000),
+      msgPerS,
       p50: pct(lat, 50),
       p95: pct(lat, 95),
       p99: pct(lat, 99),
@@ -305,11 +380,13 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
     const t0 = performance.now();
     const echo = await runBareEcho(total);
     const only = process.env.BENCH_DB;
-    const runs: ['postgres' | 'pglite', string][] = [];
-    if (only !== 'pglite' && pgReachable) runs.push(['postgres', 'PostgreSQL']);
-    if (only !== 'postgres') runs.push(['pglite', 'PGlite']);
-    for (const [kind, column] of runs) {
-      const r = await runWasl(kind, content);
+    const runs: ['postgres' | 'pglite', string, number][] = [];
+    if (only !== 'pglite' && pgReachable) runs.push(['postgres', 'PostgreSQL', 1]);
+    // Scale-out: the same load with two engine and two outbound processes on the same Redis and PostgreSQL.
+    if (only !== 'pglite' && pgReachable && process.env.LOAD_SCALE_OUT !== 'false') runs.push(['postgres', 'PostgreSQL, 2 + 2 processes', 2]);
+    if (only !== 'postgres') runs.push(['pglite', 'PGlite', 1]);
+    for (const [kind, column, processes] of runs) {
+      const r = await runWasl(kind, content, processes);
       put(`Load: sustained throughput (${fmt(CONTACTS)} contacts × ${EACH} msgs, web chat)`, 'msg/s', column, fmt(r.msgPerS, 1));
       put('Load: bare BullMQ two-hop echo, same Redis (the ceiling)', 'msg/s', column, fmt(echo.msgPerS, 0));
       put('Load: Wasl as a share of the ceiling', '%', column, fmt((100 * r.msgPerS) / echo.msgPerS, 1));
@@ -321,6 +398,9 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put('Load: stage p50 — stored → processed by the engine', 'ms', column, fmt(r.engineP50));
       put('Load: stage p50 — reply written → sent by the outbound worker', 'ms', column, fmt(r.outboundP50));
       put('Load: database growth per 10k conversations', 'MB', column, fmt(r.dbBytesPer10k / 1024 / 1024, 1));
+      put('Load: open loop at half that throughput — rate / messages', 'msg/s / n', column, `${fmt(r.half.perS, 1)} / ${fmt(r.half.count)}`);
+      put('Load: open loop at half — receipt → reply p50 / p95 / p99', 'ms', column, `${fmt(r.half.p50)} / ${fmt(r.half.p95)} / ${fmt(r.half.p99)}`);
+      put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
     }
     notes.push(
       `Load: bare echo p50/p99 ${fmt(echo.p50)}/${fmt(echo.p99)} ms. PostgreSQL runs web, engine and outbound as three processes; PGlite runs them in one. ` +

@@ -126,6 +126,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const queues = createQueues(connection, env.QUEUE_PREFIX);
     closers.push(() => queues.close());
     const counters = createEventCounters(redis, env.QUEUE_PREFIX, log);
+    closers.push(() => counters.close());
 
     const renderer = createReplyRenderer(content.templates, content.organisation);
     const calendar = createBusinessCalendar(content.organisation);

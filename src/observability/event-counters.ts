@@ -1,7 +1,9 @@
 /**
  * Counters and one latency histogram kept in Redis, so every process (web, engine, outbound — possibly on
- * different machines) adds to the same numbers and `/metrics` on any web process reports them all. One
- * pipelined round trip per event, fire-and-forget: a metrics write must never slow or fail a message.
+ * different machines) adds to the same numbers and `/metrics` on any web process reports them all. Events are
+ * added up in memory and written in one pipelined round trip a second (and before a snapshot or shutdown):
+ * a metrics write must never slow or fail a message, and a round trip per message was a measurable share of
+ * the pipeline's cost (docs/performance.md). A process killed outright loses at most its last second of counts.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -17,7 +19,11 @@ export interface EventCounters {
    */
   jobDone(done: { queue: string; seconds: number } | null, sentOn?: string): void;
   snapshot(): Promise<CountersSnapshot>;
+  /** Writes what is pending and stops the timer. */
+  close(): Promise<void>;
 }
+
+const FLUSH_EVERY_MS = 1000;
 
 export interface CountersSnapshot {
   messages: { channel: string; direction: 'in' | 'out'; count: number }[];
@@ -29,21 +35,46 @@ export function createEventCounters(redis: Redis, prefix: string, log: Logger): 
   const latencyKey = (queue: string) => `${prefix}:metrics:latency:${queue}`;
   const queuesKey = `${prefix}:metrics:latency-queues`;
   const swallow = (err: unknown) => log.debug({ err }, 'metrics write failed');
+  // Redis key → hash field → amount to add; floats only for the latency sums.
+  let pending = new Map<string, Map<string, number>>();
+  const queuesSeen = new Set<string>();
+  const add = (key: string, field: string, by: number) => {
+    let fields = pending.get(key);
+    if (!fields) pending.set(key, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + by);
+  };
+  const flush = async () => {
+    if (pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    const p = redis.multi();
+    if (queuesSeen.size) p.sadd(queuesKey, ...queuesSeen);
+    for (const [key, fields] of batch) {
+      for (const [field, by] of fields) (field === 'sum' ? p.hincrbyfloat(key, field, by) : p.hincrby(key, field, by));
+    }
+    await p.exec().catch(swallow);
+  };
+  const timer = setInterval(() => void flush(), FLUSH_EVERY_MS);
+  timer.unref();
   return {
-    messageIn: (channel) => void redis.hincrby(messagesKey, `in:${channel}`, 1).catch(swallow),
+    messageIn: (channel) => add(messagesKey, `in:${channel}`, 1),
     jobDone(done, sentOn) {
-      if (!done && sentOn === undefined) return;
-      const p = redis.multi();
-      if (sentOn !== undefined) p.hincrby(messagesKey, `out:${sentOn}`, 1);
+      if (sentOn !== undefined) add(messagesKey, `out:${sentOn}`, 1);
       if (done) {
         const { queue, seconds } = done;
         const bucket = LATENCY_BUCKETS.find((b) => seconds <= b);
-        p.sadd(queuesKey, queue).hincrby(latencyKey(queue), 'count', 1).hincrbyfloat(latencyKey(queue), 'sum', seconds);
-        p.hincrby(latencyKey(queue), bucket === undefined ? 'le:+Inf' : `le:${bucket}`, 1);
+        queuesSeen.add(queue);
+        add(latencyKey(queue), 'count', 1);
+        add(latencyKey(queue), 'sum', seconds);
+        add(latencyKey(queue), bucket === undefined ? 'le:+Inf' : `le:${bucket}`, 1);
       }
-      void p.exec().catch(swallow);
+    },
+    async close() {
+      clearInterval(timer);
+      await flush();
     },
     async snapshot() {
+      await flush();
       const raw = await redis.hgetall(messagesKey);
       const messages = Object.entries(raw).map(([k, v]) => {
         const [direction, channel] = k.split(':') as ['in' | 'out', string];
