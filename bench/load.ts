@@ -40,7 +40,7 @@ const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
 const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
 const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
-const ENGINE_CONCURRENCY = 8;
+const ENGINE_CONCURRENCY = Number(process.env.ENGINE_CONCURRENCY ?? 8);
 const OUTBOUND_CONCURRENCY = 8; // OUTBOUND_CONCURRENCY default, src/config/env-schema.ts
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -16,6 +16,7 @@ import { runTurn, type TextUnderstanding, type TurnResult } from '../engine/run-
 import type { FaqResponder } from '../faq/faq-responder';
 import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
+import type { ReplyInput } from '../messages/outbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
@@ -25,7 +26,7 @@ import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
-import { writeBotReplies } from './outbox';
+import { writeBotReplyBatch } from './outbox';
 import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
@@ -131,6 +132,7 @@ export function createEngineDrain(svc: EngineServices) {
       const outbound: DrainOutcome['outbound'] = [];
       const ownReplies = new Set<number>();
       const failed: number[] = [];
+      const replies: { reply: ReplyInput; language: Language }[] = [];
       const now = svc.clock();
 
       for (const msg of pending) {
@@ -154,12 +156,15 @@ export function createEngineDrain(svc: EngineServices) {
             await tx.update(messages).set({ text: effect.text }).where(eq(messages.id, msg.id));
           }
         }
-        const lang: Language = state.language ?? defaultLanguage;
-        const written = await writeBotReplies(tx, svc.renderer, { conversationId, channel: conv.channel }, result.replies, lang);
-        for (const w of written) ownReplies.add(w.id);
-        outbound.push(...written);
+        const language: Language = state.language ?? defaultLanguage;
+        for (const reply of result.replies) replies.push({ reply, language });
         if (result.failed) failed.push(msg.id);
       }
+      // Every turn's replies in one insert, in turn order. (An action's `send` effect writes into another
+      // conversation — an e-mail link code — so no row of this conversation can slip in between.)
+      const written = await writeBotReplyBatch(tx, svc.renderer, { conversationId, channel: conv.channel }, replies);
+      for (const w of written) ownReplies.add(w.id);
+      outbound.push(...written);
       // Marked processed together: one statement for the batch (a failed turn's message keeps why).
       await tx.update(messages).set({ status: 'processed', processedAt: now, error: null }).where(inArray(messages.id, pending.map((m) => m.id)));
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));

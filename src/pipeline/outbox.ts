@@ -21,22 +21,33 @@ export async function writeBotReplies(
   replies: readonly ReplyInput[],
   language: Language,
 ): Promise<OutboxEntry[]> {
-  const out: OutboxEntry[] = [];
-  for (const reply of replies) {
+  return writeBotReplyBatch(tx, renderer, to, replies.map((reply) => ({ reply, language })));
+}
+
+/**
+ * Several turns' replies, each in its own language, in ONE insert: ids follow the order of `items` (one
+ * multi-row VALUES takes its ids in row order), so the send chain (queue/workers.ts) keeps that order.
+ */
+export async function writeBotReplyBatch(
+  tx: Tx,
+  renderer: ReplyRenderer,
+  to: { conversationId: number; channel: string },
+  items: readonly { reply: ReplyInput; language: Language }[],
+): Promise<OutboxEntry[]> {
+  if (items.length === 0) return [];
+  const rows = items.map(({ reply, language }) => {
     const rendered = renderer.render(reply, language, to.channel);
-    const [row] = await tx
-      .insert(messages)
-      .values({
-        conversationId: to.conversationId,
-        direction: 'out',
-        channel: to.channel,
-        author: 'bot',
-        text: rendered.text,
-        payload: { template: rendered.template, choices: rendered.choices, language },
-        status: 'queued',
-      })
-      .returning({ id: messages.id });
-    out.push({ id: row!.id, channel: to.channel as ChannelName });
-  }
-  return out;
+    return {
+      conversationId: to.conversationId,
+      direction: 'out' as const,
+      channel: to.channel,
+      author: 'bot' as const,
+      text: rendered.text,
+      payload: { template: rendered.template, choices: rendered.choices, language },
+      status: 'queued' as const,
+    };
+  });
+  const written = await tx.insert(messages).values(rows).returning({ id: messages.id });
+  // RETURNING's order is not promised by SQL; the ids are.
+  return written.map((r) => r.id).sort((a, b) => a - b).map((id) => ({ id, channel: to.channel as ChannelName }));
 }
