@@ -47,3 +47,6 @@ export const hostileText = (maxFragments = 6): fc.Arbitrary<string> =>
 
 /** The fragments a test asserts never reach the console's HTML unescaped. */
 export const MARKUP_NEEDLES = ['<script', '<img', '<svg', 'onerror=', 'onload=', 'href="javascript:'];
+
+/** `encodeURIComponent` throws on a half surrogate pair; a browser would send U+FFFD's bytes instead. */
+export const uriEncode = (text: string): string => encodeURIComponent(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
