@@ -11,25 +11,20 @@ import { surveys } from '../../src/store/schema';
 import { toStorableText } from '../../src/text/storable-text';
 import { signedIn, type ConsoleClient } from '../console-client';
 import { surveyRow } from '../reports-fixture';
-import { startTestWasl, type TestWasl } from '../support/harness';
+import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { announceSeed, fuzzParams, hostileText } from './support/hostile-strings';
-import { LogCapture } from './support/wasl-watch';
+import { useAbuseWasl } from './support/abuse-wasl';
 
 const report = new AbuseReport('Console pages and API (hostile beneficiary text)');
-const logs = new LogCapture();
+const abuse = useAbuseWasl({ report, start: () => ({ db: 'pglite' }) });
+const { logs } = abuse;
 let wasl: TestWasl;
 let supervisor: ConsoleClient;
-
 beforeAll(async () => {
   announceSeed('console-escaping.abuse');
-  wasl = await startTestWasl({ db: 'pglite', extraEnv: { LOG_LEVEL: 'warn' }, options: { logDestination: logs.destination } });
+  wasl = abuse.wasl();
   ({ client: supervisor } = await signedIn(wasl.database.db, wasl.url!, { role: 'supervisor' }));
-}, 180_000);
-afterAll(async () => {
-  report.print();
-  logs.printErrors();
-  await wasl?.stop();
 });
 
 let markerSeq = 0;

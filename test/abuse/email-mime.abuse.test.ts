@@ -14,26 +14,30 @@ import { createDocumentStore } from '../../src/documents/document-store';
 import { ingest } from '../../src/pipeline/ingest';
 import { messages } from '../../src/store/schema';
 import { startSmtpSink, type SmtpSink } from '../fakes/smtp-sink';
-import { startTestWasl, waitFor, type TestWasl } from '../support/harness';
+import { waitFor, type TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { announceSeed, fuzzParams, hostileText } from './support/hostile-strings';
-import { isSoundText, LogCapture, storedRecordProblems } from './support/wasl-watch';
+import { useAbuseWasl } from './support/abuse-wasl';
+import { isSoundText, storedRecordProblems } from './support/wasl-watch';
 
 const report = new AbuseReport('Email (raw MIME through receiveEmail)');
-const logs = new LogCapture();
 let sink: SmtpSink;
+const abuse = useAbuseWasl({
+  report,
+  start: async () => {
+    sink = await startSmtpSink();
+    return { db: 'pglite', extraEnv: { ...sink.env, CLI_CHANNEL_ENABLED: 'false' } };
+  },
+  after: () => sink?.stop(),
+});
+const { logs } = abuse;
 let wasl: TestWasl;
 let deps: ReceiveEmailDeps;
 let uid = 1;
 
-beforeAll(async () => {
+beforeAll(() => {
   announceSeed('email-mime.abuse');
-  sink = await startSmtpSink();
-  wasl = await startTestWasl({
-    db: 'pglite',
-    extraEnv: { ...sink.env, CLI_CHANNEL_ENABLED: 'false', LOG_LEVEL: 'warn' },
-    options: { logDestination: logs.destination },
-  });
+  wasl = abuse.wasl();
   const log = pino({ level: 'warn' }, logs.destination);
   deps = {
     db: wasl.database.db,
@@ -42,12 +46,6 @@ beforeAll(async () => {
     config: emailConfigFromEnv(wasl.env),
     ingest: (m) => ingest({ db: wasl.database.db, queues: wasl.queues, log }, m),
   };
-}, 180_000);
-afterAll(async () => {
-  report.print();
-  logs.printErrors();
-  await wasl?.stop();
-  await sink?.stop();
 });
 
 /** Feeds one mail; returns how it ended, counting a throw as a crash. */

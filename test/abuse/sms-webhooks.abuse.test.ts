@@ -9,10 +9,11 @@ import fc from 'fast-check';
 import { twilioSignature } from '../../src/channels/sms/twilio-signature';
 import { contacts, messages } from '../../src/store/schema';
 import { FAKE_SMS, FakeSmsProviders, type FakeSmsProvider } from '../fakes/fake-sms-providers';
-import { startTestWasl, type TestWasl } from '../support/harness';
+import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { announceSeed, fuzzParams, hostileText } from './support/hostile-strings';
-import { inboundCount, isSoundText, LogCapture, storedRecordProblems } from './support/wasl-watch';
+import { useAbuseWasl } from './support/abuse-wasl';
+import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
 const providers: FakeSmsProvider[] = ['unifonic', 'taqnyat', 'twilio', 'generic'];
 const report = new AbuseReport('SMS webhooks (POST /webhooks/sms/:provider)');
@@ -23,22 +24,19 @@ let phoneSeq = 0;
 const nextPhone = () => `+9665${String(10_000_000 + phoneSeq++).padStart(8, '0')}`;
 
 describe.each(providers)('SMS webhook of %s under bad input', (provider) => {
-  const logs = new LogCapture();
   let fake: FakeSmsProviders;
+  const abuse = useAbuseWasl({
+    start: async () => {
+      fake = await FakeSmsProviders.start();
+      // PostgreSQL here (PGlite in the other abuse files): the server is the stricter about bytes it stores.
+      return { db: 'postgres', extraEnv: { ...fake.env(provider), CLI_CHANNEL_ENABLED: 'false', WEB_CHAT_ENABLED: 'false' } };
+    },
+    after: () => fake?.close(),
+  });
+  const { logs } = abuse;
   let wasl: TestWasl;
-  beforeAll(async () => {
-    fake = await FakeSmsProviders.start();
-    // PostgreSQL here (PGlite in the other abuse files): the server is the stricter about bytes it stores.
-    wasl = await startTestWasl({
-      db: 'postgres',
-      extraEnv: { ...fake.env(provider), CLI_CHANNEL_ENABLED: 'false', WEB_CHAT_ENABLED: 'false', LOG_LEVEL: 'warn' },
-      options: { logDestination: logs.destination },
-    });
-  }, 180_000);
-  afterAll(async () => {
-    logs.printErrors();
-    await wasl?.stop();
-    await fake?.close();
+  beforeAll(() => {
+    wasl = abuse.wasl();
   });
 
   const boundary = (what: string) => `${provider}: ${what}`;

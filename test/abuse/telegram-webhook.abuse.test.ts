@@ -9,39 +9,39 @@ import { telegramChannel } from '../../src/channels/telegram/telegram-channel';
 import { MAX_INBOUND_TEXT } from '../../src/channels/telegram/telegram-inbound';
 import { messages } from '../../src/store/schema';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
-import { startTestWasl, waitFor, type TestWasl } from '../support/harness';
+import { waitFor, type TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { announceSeed, EMOJI, fuzzParams, hostileText } from './support/hostile-strings';
-import { inboundCount, isSoundText, LogCapture, storedRecordProblems } from './support/wasl-watch';
+import { useAbuseWasl } from './support/abuse-wasl';
+import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
 const SECRET = 'abuse-secret-0123456789abcdef';
 const report = new AbuseReport('Telegram webhook (POST /webhooks/telegram)');
-const logs = new LogCapture();
-
 let fake: FakeTelegramApi;
+const abuse = useAbuseWasl({
+  report,
+  start: async () => {
+    fake = await FakeTelegramApi.start();
+    return {
+      db: 'pglite',
+      extraEnv: {
+        TELEGRAM_BOT_TOKEN: fake.token,
+        TELEGRAM_API_ROOT: fake.url,
+        TELEGRAM_WEBHOOK_URL: 'https://wasl.example.org/webhooks/telegram',
+        TELEGRAM_WEBHOOK_SECRET: SECRET,
+        TELEGRAM_CHAT_INTERVAL_MS: '0',
+      },
+      options: { channelModules: [telegramChannel] },
+    };
+  },
+  after: () => fake?.stop(),
+});
+const { logs } = abuse;
 let wasl: TestWasl;
 beforeAll(async () => {
   announceSeed('telegram-webhook.abuse');
-  fake = await FakeTelegramApi.start();
-  wasl = await startTestWasl({
-    db: 'pglite',
-    extraEnv: {
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.url,
-      TELEGRAM_WEBHOOK_URL: 'https://wasl.example.org/webhooks/telegram',
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_CHAT_INTERVAL_MS: '0',
-      LOG_LEVEL: 'warn',
-    },
-    options: { channelModules: [telegramChannel], logDestination: logs.destination },
-  });
+  wasl = abuse.wasl();
   await fake.waitForCall('setWebhook');
-}, 180_000);
-afterAll(async () => {
-  report.print();
-  logs.printErrors();
-  await wasl?.stop();
-  await fake?.stop();
 });
 
 async function post(body: string | Buffer, headers: Record<string, string> = {}, secret: string | null = SECRET): Promise<number> {

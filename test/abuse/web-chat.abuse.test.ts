@@ -9,28 +9,23 @@ import fc from 'fast-check';
 import { webUserIdOf } from '../../src/channels/web/device-id';
 import { WEB_MAX_TEXT } from '../../src/channels/web/web-routes';
 import { messages } from '../../src/store/schema';
-import { startTestWasl, type TestWasl } from '../support/harness';
+import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { announceSeed, fuzzParams, hostileText, uriEncode } from './support/hostile-strings';
-import { isSoundText, LogCapture, storedRecordProblems } from './support/wasl-watch';
+import { useAbuseWasl } from './support/abuse-wasl';
+import { isSoundText, storedRecordProblems } from './support/wasl-watch';
 
 const report = new AbuseReport('Website chat (/api/web/*)');
-const logs = new LogCapture();
+const abuse = useAbuseWasl({
+  report,
+  // The per-IP limit would turn most of this run into 429s; the per-device limit stays as shipped.
+  start: () => ({ db: 'pglite', extraEnv: { WEB_CHAT_ALLOWED_ORIGINS: 'https://charity.example', WEB_CHAT_IP_REQUESTS_PER_MINUTE: '100000' } }),
+});
+const { logs } = abuse;
 let wasl: TestWasl;
-
-beforeAll(async () => {
+beforeAll(() => {
   announceSeed('web-chat.abuse');
-  wasl = await startTestWasl({
-    db: 'pglite',
-    // The per-IP limit would turn most of this run into 429s; the per-device limit stays as shipped.
-    extraEnv: { WEB_CHAT_ALLOWED_ORIGINS: 'https://charity.example', WEB_CHAT_IP_REQUESTS_PER_MINUTE: '100000', LOG_LEVEL: 'warn' },
-    options: { logDestination: logs.destination },
-  });
-}, 180_000);
-afterAll(async () => {
-  report.print();
-  logs.printErrors();
-  await wasl?.stop();
+  wasl = abuse.wasl();
 });
 
 const newDeviceId = () => randomBytes(16).toString('base64url');
