@@ -3,11 +3,10 @@
  * sees a provider's shape.
  */
 import { z } from 'zod';
-import { toStorableText } from '../text/storable-text';
+import { storableString as senderText } from '../text/storable-text';
 import { channelNameSchema } from './channel-name';
 
-/** Every string a sender chose is made storable here, once, for every channel (text/storable-text.ts). */
-const senderText = () => z.string().overwrite(toStorableText);
+// Every string a sender chose is made storable here, once, for every channel (text/storable-text.ts).
 
 export const inboundMediaSchema = z.object({
   /** Key in the document store; adapters store the bytes before ingesting (content-addressed, so retries are free). */

@@ -4,6 +4,7 @@
  * the row; node-postgres silently turns it into "�"), and the other C0 controls (ESC, BEL, backspace…) only
  * ever reach us from broken clients or from someone trying to rewrite a terminal.
  */
+import { z } from 'zod';
 
 /** C0 controls except tab, newline and carriage return, and DEL. */
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
@@ -20,3 +21,6 @@ export function cutText(text: string, max: number): string {
   const code = text.charCodeAt(max - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
+
+/** A zod string made storable before its other checks run: for every string a sender or provider chose. */
+export const storableString = () => z.string().overwrite(toStorableText);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChannelCapabilities } from '../channel-adapter';
-import { toStorableText } from '../../text/storable-text';
+import { storableString } from '../../text/storable-text';
 import { safeEqual } from './twilio-signature';
 
 export const smsProviderNames = ['unifonic', 'taqnyat', 'twilio', 'generic'] as const;
@@ -29,7 +29,7 @@ export type SmsDeliveryState = (typeof smsDeliveryStates)[number];
  * What any provider's webhook may tell us. Every string is the caller's to choose and is made storable here
  * (text/storable-text.ts): a delivery report with a NUL in its id or error failed its UPDATE with a 500.
  */
-const callerText = () => z.string().overwrite(toStorableText);
+const callerText = storableString;
 
 export const smsWebhookEventSchema = z.discriminatedUnion('kind', [
   z.object({
