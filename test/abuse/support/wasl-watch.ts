@@ -2,8 +2,8 @@
  * What every abuse test checks after its fuzzing, whatever the boundary:
  * - the process logged no error (an `error`/`fatal` line is a crash even when the client saw a 4xx), and every
  *   log line is one JSON object — hostile text cannot forge or split a line;
- * - every stored inbound message and contact is sound: well-formed text (no NUL, no half surrogate pair), the
- *   channel of its conversation, and one row per provider id.
+ * - every stored inbound message and contact is sound: well-formed text (no NUL, no half surrogate pair), from
+ *   a contact of its own channel, and one row per provider id.
  */
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
@@ -55,17 +55,18 @@ export function isSoundText(text: string | null): boolean {
 export async function storedRecordProblems(db: Db, channel: string): Promise<string[]> {
   const problems: string[] = [];
   const rows = (await db.execute(sql`
-    select m.id, m.text, m.channel, m.provider_message_id as "providerMessageId", c.channel as "conversationChannel"
-    from messages m join conversations c on c.id = m.conversation_id
-    where m.direction = 'in' and m.channel = ${channel}`)) as unknown as { rows?: Row[] } | Row[];
+    select m.id, m.text, m.channel, m.provider_message_id as "providerMessageId", ct.channel as "contactChannel"
+    from messages m join conversations c on c.id = m.conversation_id join contacts ct on ct.id = c.contact_id
+    where m.direction = 'in' and (m.channel = ${channel} or ct.channel = ${channel})`)) as unknown as { rows?: Row[] } | Row[];
   const list: Row[] = Array.isArray(rows) ? rows : (rows.rows ?? []);
   const seen = new Set<string>();
   for (const r of list) {
     if (!isSoundText(r.text)) problems.push(`message ${r.id}: corrupt text ${JSON.stringify(r.text).slice(0, 80)}`);
     if (!r.providerMessageId) problems.push(`message ${r.id}: no provider id`);
-    else if (seen.has(r.providerMessageId)) problems.push(`message ${r.id}: provider id ${r.providerMessageId} stored twice`);
-    else seen.add(r.providerMessageId);
-    if (r.conversationChannel !== channel && r.channel !== channel) problems.push(`message ${r.id}: channel ${r.channel} in a ${r.conversationChannel} conversation`);
+    else if (seen.has(`${r.channel}:${r.providerMessageId}`)) problems.push(`message ${r.id}: provider id ${r.providerMessageId} stored twice`);
+    else seen.add(`${r.channel}:${r.providerMessageId}`);
+    // Contacts are per channel: an inbound message belongs to a contact of its own channel.
+    if (r.contactChannel !== r.channel) problems.push(`message ${r.id}: a ${r.channel} message from a ${r.contactChannel} contact`);
   }
   const contactRows = (await db.execute(sql`select id, channel_user_id as "userId", display_name as "name" from contacts where channel = ${channel}`)) as unknown as
     | { rows?: ContactRow[] }
@@ -81,7 +82,7 @@ interface Row {
   text: string | null;
   channel: string;
   providerMessageId: string | null;
-  conversationChannel: string;
+  contactChannel: string;
 }
 interface ContactRow {
   id: number;
