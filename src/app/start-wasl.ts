@@ -31,6 +31,7 @@ import { createRatingLinks } from '../surveys/rating-links';
 import { registerRatingLinkRoutes } from '../surveys/rating-link-routes';
 import { createSignalPublisher } from '../pipeline/conversation-signals';
 import { createEngineDrain } from '../pipeline/drain-conversation';
+import { createSenderLanes } from '../pipeline/sender-lanes';
 import { startSweeper } from '../pipeline/sweeper';
 import { createQueues, type Queues } from '../queue/queues';
 import { createEngineWorker, createOutboundWorker } from '../queue/workers';
@@ -146,6 +147,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
 
     const documents = createDocumentStore(dataDir);
     const ratingLinks = createRatingLinks({ secretKey: secret.key, baseUrl: env.PUBLIC_URL ?? env.WASL_URL });
+    const senderLanes = createSenderLanes();
     const channelContext: ChannelContext = {
       ratingLinks,
       env,
@@ -156,8 +158,9 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       queues,
       content,
       documents,
+      // One sender's burst waits in its own lane instead of holding every database connection (sender-lanes.ts).
       ingest: async (message) => {
-        const result = await ingest({ db: database.db, queues, log }, message);
+        const result = await senderLanes.run(`${message.channel}:${message.channelUserId}`, () => ingest({ db: database.db, queues, log }, message));
         if (!result.duplicate) counters.messageIn(message.channel);
         return result;
       },

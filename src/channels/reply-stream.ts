@@ -4,6 +4,7 @@
  * person's open streams. A client that reconnects with `Last-Event-ID` first gets what it missed from the
  * database, so a reply sent while it was away (or in the gap) is shown once and never lost.
  */
+import { z } from 'zod';
 import { and, desc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -75,6 +76,23 @@ export async function createReplyHub(subscriber: Redis, prefix: string, channel:
       };
     },
   };
+}
+
+/**
+ * `Last-Event-ID` as a browser sends it back: one of the ids this stream wrote (message ids, digits). Anything
+ * else is refused with a 400 rather than reaching the query — `Number()` of "1e309" is Infinity and of
+ * "99999999999999999999" overflows bigint, and either failed the query after the stream had begun.
+ */
+export const lastEventIdSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be the id of an event this stream sent (up to 15 digits)')
+  .transform(Number);
+
+/** The id a reconnecting client has (0 for a new page), or the zod error naming the header. */
+export function parseLastEventId(header: string | string[] | undefined, fallback?: number): { ok: true; id: number } | { ok: false; details: string } {
+  if (header === undefined) return { ok: true, id: fallback ?? 0 };
+  const parsed = z.object({ 'last-event-id': lastEventIdSchema }).safeParse({ 'last-event-id': header });
+  return parsed.success ? { ok: true, id: parsed.data['last-event-id'] } : { ok: false, details: z.prettifyError(parsed.error) };
 }
 
 export interface StreamRepliesOptions {

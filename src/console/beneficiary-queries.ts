@@ -6,6 +6,7 @@ import { parseSaudiMobile } from '../identity/saudi-mobile';
 import type { Db } from '../store/database';
 import { beneficiaries, contacts, conversations, notes, offlineContacts, offlineContactKinds, requests, staff } from '../store/schema';
 import { toAsciiDigits } from '../text/ascii-digits';
+import { toStorableText } from '../text/storable-text';
 import { NotFoundError } from './console-errors';
 import { maskNationalId } from './mask-national-id';
 import { consentHistory, consentRecordSchema } from '../privacy/consent-history';
@@ -72,7 +73,9 @@ export const beneficiarySearchResultSchema = z.object({ id: z.number(), fullName
 
 /** Finds beneficiaries by reference number, national ID (through its keyed hash), mobile or name. */
 export async function searchBeneficiaries(db: Db, sealer: Sealer, raw: string): Promise<z.infer<typeof beneficiarySearchResultSchema>[]> {
-  const q = toAsciiDigits(raw.trim());
+  // What staff type (or paste) is matched against stored text, which never holds a NUL: one in the query
+  // made PostgreSQL refuse it, and the search page answered 500.
+  const q = toAsciiDigits(toStorableText(raw).trim());
   const ids = new Map<number, string>();
   const ref = /^REQ-?\d+$/i.test(q) ? q.toUpperCase().replace(/^REQ-?/, 'REQ-') : null;
   if (ref) {

@@ -3,25 +3,28 @@
  * sees a provider's shape.
  */
 import { z } from 'zod';
+import { storableString as senderText } from '../text/storable-text';
 import { channelNameSchema } from './channel-name';
+
+// Every string a sender chose is made storable here, once, for every channel (text/storable-text.ts).
 
 export const inboundMediaSchema = z.object({
   /** Key in the document store; adapters store the bytes before ingesting (content-addressed, so retries are free). */
   storageKey: z.string().min(1),
   mimeType: z.string().min(3).max(200),
-  fileName: z.string().max(300).optional(),
+  fileName: senderText().max(300).optional(),
   sizeBytes: z.number().int().min(0),
 });
 export type InboundMedia = z.infer<typeof inboundMediaSchema>;
 
 export const inboundMessageSchema = z.object({
   channel: channelNameSchema,
-  channelUserId: z.string().min(1).max(300),
+  channelUserId: senderText().min(1).max(300),
   /** The provider's own id: a redelivery carries the same one, which makes ingest a no-op. */
-  providerMessageId: z.string().min(1).max(500),
-  text: z.string().max(10_000).default(''),
+  providerMessageId: senderText().min(1).max(500),
+  text: senderText().max(10_000).default(''),
   media: z.array(inboundMediaSchema).max(10).default([]),
-  displayName: z.string().max(200).optional(),
+  displayName: senderText().max(200).optional(),
   /**
    * A mobile number (E.164) the channel itself proves belongs to the sender: the WhatsApp number, or a Telegram
    * contact the user shared of themselves. Only such numbers link contacts across channels; a typed number never does.

@@ -11,7 +11,7 @@ import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
 import { withNumberedChoices } from '../format-choices';
-import { createReplyHub, streamReplies } from '../reply-stream';
+import { createReplyHub, parseLastEventId, streamReplies } from '../reply-stream';
 
 const userIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (up to 64)');
 
@@ -68,13 +68,14 @@ export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps
   app.get('/api/cli/stream', async (req, reply) => {
     const q = z.object({ userId: userIdSchema, after: z.coerce.number().int().min(0).optional() }).safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'invalid query', details: z.prettifyError(q.error) });
-    const lastEventId = Number(req.headers['last-event-id'] ?? q.data.after ?? 0) || 0;
+    const last = parseLastEventId(req.headers['last-event-id'], q.data.after);
+    if (!last.ok) return reply.code(400).send({ error: 'invalid Last-Event-ID header', details: last.details });
     await streamReplies(req, reply, {
       db: deps.db,
       hub,
       channel: 'cli',
       userId: q.data.userId,
-      lastEventId,
+      lastEventId: last.id,
       format: (e) => ({ text: withNumberedChoices(e), ...(e.attachment ? { attachment: e.attachment } : {}) }),
     });
   });

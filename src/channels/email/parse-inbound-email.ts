@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES } from '../../documents/document-store';
 import { detectAutomaticMail, type AutomaticMailReason } from './detect-automatic-mail';
 import { messageIdList } from './message-ids';
+import { cutText, toStorableText } from '../../text/storable-text';
 import { stripQuotedReply } from './strip-quoted-reply';
 
 /** The longest text one inbound message may carry to the engine (the same limit on every channel). */
@@ -70,19 +71,20 @@ function documentType(contentType: string, fileName: string | undefined, content
   return null;
 }
 
-/** The first `max` UTF-16 units, never half of a surrogate pair (an emoji cut in two shows as "�"). */
-function cutAt(text: string, max: number): string {
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-}
-
 const firstAddress = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a[0] : a)?.value[0];
+
+/**
+ * Every header and body string is the sender's to choose, and some are stored or queried before `ingest`
+ * (the threading table): an `In-Reply-To: <\u0000@x>` failed that query, so the poller left the mail unseen
+ * and failed on it again at every poll. They are made storable here, where the mail is parsed.
+ */
+const storableIds = (ids: string | string[] | undefined) => messageIdList(ids).map(toStorableText);
 
 export async function parseInboundEmail(raw: Buffer | string): Promise<ParsedEmail> {
   const mail = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   const sender = firstAddress(mail.from);
-  const fromAddress = sender?.address ? sender.address.trim().toLowerCase() : undefined;
-  const stripped = stripQuotedReply(mail.text ?? '');
+  const fromAddress = sender?.address ? toStorableText(sender.address.trim().toLowerCase()) : undefined;
+  const stripped = stripQuotedReply(toStorableText(mail.text ?? ''));
   const truncated = stripped.length > MAX_INBOUND_TEXT;
 
   const attachments: KeptAttachment[] = [];
@@ -96,18 +98,18 @@ export async function parseInboundEmail(raw: Buffer | string): Promise<ParsedEma
       const type = documentType(a.contentType, a.filename, a.content);
       if (!type) skippedAttachments.push({ ...info, reason: 'type' });
       else if (attachments.length >= MAX_ATTACHMENTS) skippedAttachments.push({ ...info, reason: 'too-many' });
-      else attachments.push({ fileName: a.filename?.slice(0, 300), mimeType: type, content: a.content });
+      else attachments.push({ fileName: a.filename === undefined ? undefined : cutText(toStorableText(a.filename), 300), mimeType: type, content: a.content });
     }
   }
 
   return {
-    messageId: messageIdList(mail.messageId)[0],
+    messageId: storableIds(mail.messageId)[0],
     fromAddress,
-    fromName: sender?.name?.trim() ? sender.name.trim().slice(0, 200) : undefined,
-    subject: (mail.subject ?? '').trim(),
-    inReplyTo: messageIdList(mail.inReplyTo),
-    references: messageIdList(mail.references),
-    text: truncated ? cutAt(stripped, MAX_INBOUND_TEXT) : stripped,
+    fromName: sender?.name?.trim() ? cutText(toStorableText(sender.name.trim()), 200) : undefined,
+    subject: toStorableText(mail.subject ?? '').trim(),
+    inReplyTo: storableIds(mail.inReplyTo),
+    references: storableIds(mail.references),
+    text: truncated ? cutText(stripped, MAX_INBOUND_TEXT) : stripped,
     truncated,
     attachments,
     skippedAttachments,

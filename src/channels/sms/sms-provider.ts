@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChannelCapabilities } from '../channel-adapter';
+import { storableString } from '../../text/storable-text';
 import { safeEqual } from './twilio-signature';
 
 export const smsProviderNames = ['unifonic', 'taqnyat', 'twilio', 'generic'] as const;
@@ -24,19 +25,25 @@ export interface SmsWebhookRequest {
 export const smsDeliveryStates = ['sent', 'delivered', 'failed'] as const;
 export type SmsDeliveryState = (typeof smsDeliveryStates)[number];
 
+/**
+ * What any provider's webhook may tell us. Every string is the caller's to choose and is made storable here
+ * (text/storable-text.ts): a delivery report with a NUL in its id or error failed its UPDATE with a 500.
+ */
+const callerText = storableString;
+
 export const smsWebhookEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('inbound'),
-    providerMessageId: z.string().min(1).max(200),
+    providerMessageId: callerText().min(1).max(200),
     /** The sender as the provider wrote it (9665…, +9665…); normalised to E.164 by the channel. */
-    from: z.string().min(3).max(40),
-    text: z.string().max(2000),
+    from: callerText().min(3).max(40),
+    text: callerText().max(2000),
   }),
   z.object({
     kind: z.literal('status'),
-    providerMessageId: z.string().min(1).max(200),
+    providerMessageId: callerText().min(1).max(200),
     state: z.enum(smsDeliveryStates),
-    error: z.string().max(300).optional(),
+    error: callerText().max(300).optional(),
   }),
 ]);
 export type SmsWebhookEvent = z.infer<typeof smsWebhookEventSchema>;

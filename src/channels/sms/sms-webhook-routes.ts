@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { Db } from '../../store/database';
+import { createSenderLanes } from '../../pipeline/sender-lanes';
 import { recordDeliveryReport } from './delivery-reports';
 import { senderToE164 } from './sms-number';
 import { smsWebhookEventSchema, type SmsProvider, type SmsWebhookRequest } from './sms-provider';
@@ -33,6 +34,9 @@ const BODY_LIMIT = 64 * 1024;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 export async function registerSmsWebhook(app: FastifyInstance, deps: SmsWebhookDeps): Promise<void> {
+  // The opt-out check locks the sender's contact row: one number's burst of SMS waits here, holding one database
+  // connection, instead of every connection the pool has (pipeline/sender-lanes.ts).
+  const lanes = createSenderLanes();
   await app.register(async (scope) => {
     // Signatures are computed over what the provider sent, so this scope keeps the raw body next to the parsed one.
     for (const type of [FORM, JSON_TYPE]) if (scope.hasContentTypeParser(type)) scope.removeContentTypeParser(type);
@@ -80,8 +84,10 @@ export async function registerSmsWebhook(app: FastifyInstance, deps: SmsWebhookD
           continue;
         }
         const message = { mobile, providerMessageId: event.providerMessageId, text: event.text };
-        if ((await handleSubscription(deps, message)) !== 'ingest') continue;
-        await deps.ingest({ channel: 'sms', channelUserId: mobile, providerMessageId: event.providerMessageId, text: event.text, verifiedMobile: mobile });
+        await lanes.run(mobile, async () => {
+          if ((await handleSubscription(deps, message)) !== 'ingest') return;
+          await deps.ingest({ channel: 'sms', channelUserId: mobile, providerMessageId: event.providerMessageId, text: event.text, verifiedMobile: mobile });
+        });
       }
       // An empty TwiML answer, or Twilio would reply to the sender with whatever we return.
       if (deps.provider.name === 'twilio') return reply.code(200).type('text/xml').send(EMPTY_TWIML);

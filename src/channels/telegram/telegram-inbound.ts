@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { DocumentStore } from '../../documents/document-store';
 import { parseSaudiMobile } from '../../identity/saudi-mobile';
+import { cutText } from '../../text/storable-text';
 import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
@@ -102,7 +103,7 @@ export function createTelegramInbound(deps: TelegramInboundDeps): TelegramInboun
     let text = event.command ? deps.commandWords[event.command] : event.text;
     if (text.length > MAX_INBOUND_TEXT) {
       log.info({ chatId: event.chatId, length: text.length }, 'telegram text longer than the limit; the rest is cut');
-      text = text.slice(0, MAX_INBOUND_TEXT);
+      text = cutText(text, MAX_INBOUND_TEXT);
     }
     const input: InboundMessageInput = {
       channel: 'telegram',

@@ -6,6 +6,7 @@
  * Unknown fields are stripped, not refused: Telegram adds fields to its types in every Bot API release.
  */
 import { z } from 'zod';
+import { cutText } from '../../text/storable-text';
 
 const userSchema = z.object({
   id: z.number().int(),
@@ -135,7 +136,7 @@ function dateOf(seconds: number): Date {
 
 function nameOf(user: z.infer<typeof userSchema> | undefined): string {
   if (!user) return '';
-  return [user.first_name, user.last_name].filter(Boolean).join(' ').slice(0, 200);
+  return cutText([user.first_name, user.last_name].filter(Boolean).join(' '), 200);
 }
 
 /** `/menu`, `/menu@WaslBot`, `/start payload` → the command, when the message opens with one of ours. */

@@ -15,7 +15,7 @@ import type { Organisation } from '../../config/organisation-schema';
 import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
-import { streamReplies, type ReplyHub } from '../reply-stream';
+import { parseLastEventId, streamReplies, type ReplyHub } from '../reply-stream';
 import { applyCors } from './allowed-origins';
 import { renderDemoPage } from './demo-page';
 import { deviceIdSchema, webUserIdOf } from './device-id';
@@ -119,13 +119,14 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
       if (!(await ipWithin(req, reply))) return reply;
       const q = z.object({ deviceId: deviceIdSchema }).safeParse(req.query);
       if (!q.success) return reply.code(400).send({ error: 'invalid query', details: z.prettifyError(q.error) });
-      const lastEventId = Number(req.headers['last-event-id'] ?? 0) || 0;
+      const last = parseLastEventId(req.headers['last-event-id']);
+      if (!last.ok) return reply.code(400).send({ error: 'invalid Last-Event-ID header', details: last.details });
       await streamReplies(req, reply, {
         db: deps.db,
         hub: deps.hub,
         channel: 'web',
         userId: webUserIdOf(q.data.deviceId),
-        lastEventId,
+        lastEventId: last.id,
         includeInbound: true,
         replayLimit: 200,
         format: (e) => ({

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '../../documents/document-store';
 import type { InboundMedia, InboundMessageInput } from '../../messages/inbound-message';
+import { cutText } from '../../text/storable-text';
 import { loggableMessageId, type WhatsappMessage } from './whatsapp-client';
 
 /**
@@ -62,7 +63,7 @@ export async function toInboundMessage(m: WhatsappMessage, deps: { documents: Do
   let text = m.body ?? '';
   if (text.length > MAX_INBOUND_TEXT) {
     deps.log.warn({ messageId: loggableMessageId(m.id._serialized), length: text.length }, 'WhatsApp message text cut to the inbound limit');
-    text = text.slice(0, MAX_INBOUND_TEXT);
+    text = cutText(text, MAX_INBOUND_TEXT);
   }
   const verifiedMobile = mobileOfChatId(m.from);
   return {
@@ -73,7 +74,7 @@ export async function toInboundMessage(m: WhatsappMessage, deps: { documents: Do
       providerMessageId: m.id._serialized,
       text,
       media,
-      ...(typeof raw.notifyName === 'string' && raw.notifyName ? { displayName: raw.notifyName.slice(0, 200) } : {}),
+      ...(typeof raw.notifyName === 'string' && raw.notifyName ? { displayName: cutText(raw.notifyName, 200) } : {}),
       ...(verifiedMobile ? { verifiedMobile } : {}),
       receivedAt: new Date(m.timestamp * 1000),
     },
