@@ -1,7 +1,7 @@
 /**
- * One ingest at a time per sender, in this process. `ingest` locks the sender's conversation row while the
- * message takes its arrival number, so a burst from one sender is serial in the database anyway — but each of
- * its waiting transactions held a pool connection while it waited. A flood of 1,000 SMS a second took every
+ * One ingest at a time per sender, in this process. `ingest` locks the sender's contact row while the message
+ * takes its arrival number (ADR 0006), so a burst from one sender is serial in the database anyway — but each
+ * of its waiting statements held a pool connection while it waited. A flood of 1,000 SMS a second took every
  * connection and the other beneficiaries' messages waited behind it (their p95 went from 0.25 s to 16 s).
  * Queued here instead, a flooder holds one connection per web process; everyone else's messages go straight
  * through. Nothing is dropped: a request waits its turn, and past `maxWaiting` it is refused with a 429 the
