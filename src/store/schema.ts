@@ -134,6 +134,10 @@ export const messages = pgTable(
     index('messages_conversation_idx').on(t.conversationId, t.id),
     index('messages_pending_inbound_idx').on(t.conversationId, t.seq).where(sql`${t.direction} = 'in' and ${t.status} = 'received'`),
     index('messages_queued_outbound_idx').on(t.createdAt).where(sql`${t.direction} = 'out' and ${t.status} = 'queued'`),
+    // A conversation's queued replies, for the send path's "an earlier one still queued?" and "which is next?"
+    // (pipeline/send-outbound.ts). Without it both scanned every queued reply of every conversation: at 10k
+    // contacts the sender slowed as its own backlog grew (docs/performance.md).
+    index('messages_queued_outbound_by_conversation_idx').on(t.conversationId, t.id).where(sql`${t.direction} = 'out' and ${t.status} = 'queued'`),
     // Delivery reports (SMS DLRs, WhatsApp acks, email DSNs) find their message by the provider's id, not a scan.
     index('messages_outbound_provider_idx').on(t.channel, t.providerMessageId).where(sql`${t.direction} = 'out'`),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_queued_outbound_by_conversation_idx" ON "messages" USING btree ("conversation_id","id") WHERE "messages"."direction" = 'out' and "messages"."status" = 'queued';
