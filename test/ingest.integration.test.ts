@@ -55,6 +55,15 @@ describe.each(dbKinds)('ingest on %s', (db) => {
     ]);
   });
 
+  it("a new sender reusing a stored provider id (an e-mail's Message-ID) is a redelivery, and leaves no record behind", async () => {
+    const pid = randomUUID();
+    const first = await store(`owner-${randomUUID()}`, 'أول', pid);
+    const before = await people();
+    const again = await store(`copycat-${randomUUID()}`, 'نسخة', pid);
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(await people()).toBe(before);
+  });
+
   it('after a researcher resolved the chat, the next message opens a new conversation, numbered on', async () => {
     const user = `resolved-${randomUUID()}`;
     const first = await store(user, 'أول');

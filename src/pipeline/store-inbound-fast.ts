@@ -47,7 +47,7 @@ export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Prom
 
 /**
  * A first message from someone Wasl has never seen, on a channel that proves no number: a new record, contact
- * and conversation, and the message, at once. Null when the contact exists after all. Two first messages racing
+ * and conversation, and the message, at once. Null when the contact exists after all, or the provider id does. Two first messages racing
  * make one statement fail on the contacts' unique index; `ingest` runs the loser again and it finds the winner's.
  * A proven number (WhatsApp) may belong to someone known, so that case takes the general path.
  */
@@ -59,6 +59,9 @@ export async function storeFirstMessage(db: Db, m: InboundMessage): Promise<Inge
       insert into ${beneficiaries} (id)
       select nextval(pg_get_serial_sequence('beneficiaries', 'id'))
       where not exists (select 1 from ${contacts} k where k.channel = ${m.channel} and k.channel_user_id = ${m.channelUserId})
+        -- A provider id already stored (an e-mail's Message-ID is the sender's to choose) is a redelivery:
+        -- the general path says so.
+        and not exists (select 1 from ${messages} d where d.channel = ${m.channel} and d.provider_message_id = ${m.providerMessageId} and d.direction = 'in')
       returning id
     ), contact as (
       insert into ${contacts} (beneficiary_id, channel, channel_user_id, display_name, inbound_seq)
