@@ -47,8 +47,9 @@ export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Prom
 
 /**
  * A first message from someone Wasl has never seen, on a channel that proves no number: a new record, contact
- * and conversation, and the message, at once. Null when the contact exists after all, or the provider id does. Two first messages racing
- * make one statement fail on the contacts' unique index; `ingest` runs the loser again and it finds the winner's.
+ * and conversation, and the message, at once. Null when the contact exists after all, or the provider id does.
+ * Two first messages racing make one statement fail on the contacts' unique index; `ingest` runs the loser
+ * again and it finds the winner's.
  * A proven number (WhatsApp) may belong to someone known, so that case takes the general path.
  */
 export async function storeFirstMessage(db: Db, m: InboundMessage): Promise<IngestResult | null> {
