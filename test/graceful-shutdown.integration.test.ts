@@ -106,7 +106,9 @@ describe('SIGTERM in the middle of a send', () => {
     fake.pushUpdate(tg.text(5001, 'السلام عليكم'));
     await waitFor('a send to be in flight', async () => proxy.sends.length > 0);
     first.child.kill('SIGTERM');
-    // While the first process drains, another beneficiary writes; nobody is sending for now.
+    // Once the first process has begun to stop (the signal reaches it through tsx, and the pipeline is faster
+    // than that hop), another beneficiary writes; nobody is sending for now.
+    await waitFor('the first process to begin stopping', async () => first.output().includes('SIGTERM: stopping Wasl'));
     fake.pushUpdate(tg.text(5002, 'السلام عليكم'));
     const { code, at } = await first.exited;
 

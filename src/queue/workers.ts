@@ -70,6 +70,13 @@ export function createOutboundWorker(opts: {
   const worker: Worker = new Worker(
     outboundQueueName(adapter.channel),
     async (job, token) => {
+      // A fetch already waiting in Redis can still hand this worker a job after shutdown began (close() stops the
+      // loop, not a fetch in flight); such a job goes back untouched for the next process, instead of a send
+      // this process may not live to record.
+      if (worker.closing) {
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       try {
