@@ -16,17 +16,16 @@ import { runTurn, type TextUnderstanding, type TurnResult } from '../engine/run-
 import type { FaqResponder } from '../faq/faq-responder';
 import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
-import type { ReplyInput } from '../messages/outbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
 import { conversations, messages } from '../store/schema';
-import type { ReplyRenderer } from '../templating/render-reply';
+import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer';
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
-import { writeBotReplyBatch } from './outbox';
+import { writeRenderedReplies } from './outbox';
 import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
@@ -80,10 +79,10 @@ export function createEngineDrain(svc: EngineServices) {
     state: ConversationState,
     mode: TurnMode,
     isolated: boolean,
-  ): Promise<TurnResult & { failed: boolean }> {
+  ): Promise<TurnResult & { failed: boolean; rendered: RenderedReply[] }> {
     const now = svc.clock();
     // A star-link click that no longer fits (already answered) is kept, but nothing is said about it.
-    if (!surveyLinkApplies(state, msg.payload)) return { state, replies: [], effects: [], failed: false };
+    if (!surveyLinkApplies(state, msg.payload)) return { state, replies: [], effects: [], failed: false, rendered: [] };
     // A survey's rating question reads stars, "5/5" and words, and closes quietly after one re-ask (src/surveys).
     const prepared = prepareSurveyAnswer(state, msg.text ?? '');
     state = prepared.state;
@@ -91,21 +90,23 @@ export function createEngineDrain(svc: EngineServices) {
     const run = async (t: Tx) => {
       const deps = engineDeps({ tx: t, conversation: conv, messageId: msg.id, now });
       const result = await runTurn(deps, state, input, mode);
-      // Rendered within the turn too: a template problem is a failed turn, not a wedged conversation.
+      // Rendered within the turn: a template problem is a failed turn, not a wedged conversation.
       const lang = result.state.language ?? defaultLanguage;
-      for (const r of result.replies) svc.renderer.render(r, lang, conv.channel);
-      return { ...result, failed: false };
+      const rendered = result.replies.map((r) => svc.renderer.render(r, lang, conv.channel));
+      return { ...result, failed: false, rendered };
     };
     if (!isolated) return run(tx);
     try {
       return await tx.transaction(run);
     } catch (err) {
       svc.log.error({ err, conversationId: conv.id, messageId: msg.id }, 'turn failed; the beneficiary is told and the flow restarts');
+      const apology = { template: 'common.internal-error' };
       return {
         state: { ...state, frame: null },
-        replies: [{ template: 'common.internal-error' }],
+        replies: [apology],
         effects: [],
         failed: true,
+        rendered: [svc.renderer.render(apology, state.language ?? defaultLanguage, conv.channel)],
       };
     }
   }
@@ -132,7 +133,7 @@ export function createEngineDrain(svc: EngineServices) {
       const outbound: DrainOutcome['outbound'] = [];
       const ownReplies = new Set<number>();
       const failed: number[] = [];
-      const replies: { reply: ReplyInput; language: Language }[] = [];
+      const replies: { rendered: RenderedReply; language: Language }[] = [];
       const now = svc.clock();
 
       for (const msg of pending) {
@@ -157,12 +158,12 @@ export function createEngineDrain(svc: EngineServices) {
           }
         }
         const language: Language = state.language ?? defaultLanguage;
-        for (const reply of result.replies) replies.push({ reply, language });
+        for (const rendered of result.rendered) replies.push({ rendered, language });
         if (result.failed) failed.push(msg.id);
       }
       // Every turn's replies in one insert, in turn order. (An action's `send` effect writes into another
       // conversation — an e-mail link code — so no row of this conversation can slip in between.)
-      const written = await writeBotReplyBatch(tx, svc.renderer, { conversationId, channel: conv.channel }, replies);
+      const written = await writeRenderedReplies(tx, { conversationId, channel: conv.channel }, replies);
       for (const w of written) ownReplies.add(w.id);
       outbound.push(...written);
       // Marked processed together: one statement for the batch (a failed turn's message keeps why).

@@ -6,7 +6,7 @@ import type { ReplyInput } from '../messages/outbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Tx } from '../store/database';
 import { messages } from '../store/schema';
-import type { ReplyRenderer } from '../templating/render-reply';
+import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import type { Language } from '../templating/template-catalog';
 
 export interface OutboxEntry {
@@ -21,22 +21,21 @@ export async function writeBotReplies(
   replies: readonly ReplyInput[],
   language: Language,
 ): Promise<OutboxEntry[]> {
-  return writeBotReplyBatch(tx, renderer, to, replies.map((reply) => ({ reply, language })));
+  return writeRenderedReplies(tx, to, replies.map((reply) => ({ rendered: renderer.render(reply, language, to.channel), language })));
 }
 
 /**
- * Several turns' replies, each in its own language, in ONE insert: ids follow the order of `items` (one
- * multi-row VALUES takes its ids in row order), so the send chain (queue/workers.ts) keeps that order.
+ * Replies already rendered (the drain renders each turn's inside the turn, to catch a template problem there),
+ * each in its own language, in ONE insert: ids follow the order of `items` (one multi-row VALUES takes its ids
+ * in row order), so the send chain (queue/workers.ts) keeps that order.
  */
-export async function writeBotReplyBatch(
+export async function writeRenderedReplies(
   tx: Tx,
-  renderer: ReplyRenderer,
   to: { conversationId: number; channel: string },
-  items: readonly { reply: ReplyInput; language: Language }[],
+  items: readonly { rendered: RenderedReply; language: Language }[],
 ): Promise<OutboxEntry[]> {
   if (items.length === 0) return [];
-  const rows = items.map(({ reply, language }) => {
-    const rendered = renderer.render(reply, language, to.channel);
+  const rows = items.map(({ rendered, language }) => {
     return {
       conversationId: to.conversationId,
       direction: 'out' as const,

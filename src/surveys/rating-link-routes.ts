@@ -8,7 +8,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { escapeHtml } from '../channels/email/email-layout';
+import { escapeHtml } from '../text/escape-html';
 import type { Organisation } from '../config/organisation-schema';
 import type { InboundMessageInput } from '../messages/inbound-message';
 import { channelNameSchema } from '../messages/channel-name';

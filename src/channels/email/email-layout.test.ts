@@ -1,7 +1,8 @@
 import type { Organisation } from '../../config/organisation-schema';
 import path from 'node:path';
 import { TemplateCatalog } from '../../templating/template-catalog';
-import { emailChromeFrom, escapeHtml, renderEmailBody } from './email-layout';
+import { escapeHtml } from '../../text/escape-html';
+import { emailChromeFrom, renderEmailBody } from './email-layout';
 
 const chrome = emailChromeFrom(TemplateCatalog.load(path.join(__dirname, '../../../templates')).catalog);
 

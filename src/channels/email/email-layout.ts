@@ -6,6 +6,7 @@
  */
 import type { Organisation } from '../../config/organisation-schema';
 import type { Language, TemplateCatalog } from '../../templating/template-catalog';
+import { escapeHtml } from '../../text/escape-html';
 import type { OutboundEnvelope } from '../channel-adapter';
 
 export interface EmailBody {
@@ -46,10 +47,6 @@ export function emailChromeFrom(templates: Pick<TemplateCatalog, 'render'>): (la
     }
     return words;
   };
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const paragraphs = (text: string): string =>

@@ -1,4 +1,5 @@
-import { escapeHtml, renderDemoPage } from './demo-page';
+import { escapeHtml } from '../../text/escape-html';
+import { renderDemoPage } from './demo-page';
 import type { Organisation } from '../../config/organisation-schema';
 
 describe('renderDemoPage', () => {

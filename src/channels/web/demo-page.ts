@@ -4,12 +4,7 @@
  * `npm start`. Values are HTML-escaped: the profile is edited by people, not trusted markup.
  */
 import type { Organisation } from '../../config/organisation-schema';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+import { escapeHtml } from '../../text/escape-html';
 
 /** Fills `{{orgName}}`, `{{orgNameEn}}`, `{{hotline}}`, `{{address}}`, `{{website}}` and `{{waslUrl}}` in the template. */
 export function renderDemoPage(template: string, org: Organisation, waslUrl: string): string {
