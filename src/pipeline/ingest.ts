@@ -84,17 +84,25 @@ async function storeInbound(tx: Tx, m: InboundMessage): Promise<IngestResult> {
     .from(contacts)
     .where(and(eq(contacts.channel, m.channel), eq(contacts.channelUserId, m.channelUserId)))
     .limit(1);
+  // The arrival number is taken with the contact's first write of this transaction, whose row lock it needs.
+  let seq: number;
   if (!contact) {
     const known = m.verifiedMobile ? await findBeneficiaryByMobile(tx, m.verifiedMobile) : null;
     const beneficiaryId = known ?? (await tx.insert(beneficiaries).values({}).returning({ id: beneficiaries.id }))[0]!.id;
     [contact] = await tx
       .insert(contacts)
-      .values({ beneficiaryId, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName, verifiedMobile: m.verifiedMobile })
+      .values({ beneficiaryId, channel: m.channel, channelUserId: m.channelUserId, displayName: m.displayName, verifiedMobile: m.verifiedMobile, inboundSeq: 1 })
       .returning();
+    seq = 1;
   } else {
     // Writing again is asking to be answered (pipeline/opt-out-policy.ts); SMS never gets here while opted out,
     // since only its re-subscribe keyword lifts an SMS opt-out.
-    await tx.update(contacts).set({ lastSeenAt: sql`now()`, optedOut: false }).where(eq(contacts.id, contact.id));
+    const [touched] = await tx
+      .update(contacts)
+      .set({ lastSeenAt: sql`now()`, optedOut: false, inboundSeq: sql`${contacts.inboundSeq} + 1` })
+      .where(eq(contacts.id, contact.id))
+      .returning({ seq: contacts.inboundSeq });
+    seq = touched!.seq;
     if (contact.optedOut) contact = { ...contact, optedOut: false };
     if (m.verifiedMobile && contact.verifiedMobile !== m.verifiedMobile) {
       const { linkedTo } = await attachVerifiedMobile(tx, contact.id, m.verifiedMobile);
@@ -102,7 +110,6 @@ async function storeInbound(tx: Tx, m: InboundMessage): Promise<IngestResult> {
     }
   }
 
-  const seq = await takeInboundSeq(tx, contact!.id);
   let [conversation] = await tx
     .select({ id: conversations.id })
     .from(conversations)

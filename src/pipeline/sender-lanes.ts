@@ -13,7 +13,8 @@
  */
 export class SenderBusyError extends Error {
   readonly statusCode = 429;
-  constructor(readonly sender: string) {
+  // Carries no sender: the key is a channel user id (an SMS or WhatsApp number), and this error reaches logs.
+  constructor() {
     super('too many messages from this sender are waiting to be stored; retry later');
     this.name = 'SenderBusyError';
   }
@@ -29,7 +30,7 @@ export function createSenderLanes(opts: { maxWaiting: number } = { maxWaiting: 2
   return {
     run(sender, task) {
       const lane = lanes.get(sender) ?? { tail: Promise.resolve(), waiting: 0 };
-      if (lane.waiting >= opts.maxWaiting) return Promise.reject(new SenderBusyError(sender));
+      if (lane.waiting >= opts.maxWaiting) return Promise.reject(new SenderBusyError());
       lane.waiting += 1;
       lanes.set(sender, lane);
       const result = lane.tail.then(task);
