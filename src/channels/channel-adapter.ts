@@ -10,8 +10,11 @@ export interface ChannelCapabilities {
   maxTextLength: number;
   /** How choices are shown: real buttons, or a numbered list the beneficiary answers by digit or word. */
   choices: 'buttons' | 'numbered';
-  /** Provider limit for the channel's outbound queue (BullMQ limiter, global across workers). */
-  rateLimit: { max: number; durationMs: number };
+  /**
+   * Provider limit for the channel's outbound queue (BullMQ limiter, global across workers); `null` where the
+   * "provider" is Wasl's own web role (website chat, terminal), which has no limit to respect.
+   */
+  rateLimit: { max: number; durationMs: number } | null;
 }
 
 /** One reply, rendered, addressed to one person on one channel. */

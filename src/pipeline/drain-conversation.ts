@@ -5,7 +5,7 @@
  * the conversation makes this correct for any number of workers on any number of machines; the queue's
  * per-conversation deduplication only keeps them from waiting on each other. See docs/decisions/0003.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { BusinessCalendar } from '../calendar/business-calendar';
 import type { Content } from '../content/load-content';
@@ -19,6 +19,7 @@ import { inboundMediaSchema } from '../messages/inbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
+import { namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer';
@@ -115,14 +116,10 @@ export function createEngineDrain(svc: EngineServices) {
     return svc.db.transaction(async (tx) => {
       // NO KEY UPDATE, not UPDATE: ingest share-locks the row (KEY SHARE) to store a message, and must not wait
       // for this drain to commit; console actions and survey jobs take FOR UPDATE and still wait (ingest.ts).
-      const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('no key update');
-      if (!conv) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
-      const pending = await tx
-        .select()
-        .from(messages)
-        .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in'), eq(messages.status, 'received')))
-        .orderBy(asc(messages.seq))
-        .limit(DRAIN_BATCH);
+      const [locked] = await runNamed(tx, LOCK_CONVERSATION, [conversationId]);
+      if (!locked) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
+      const conv = rowOf(conversations, locked);
+      const pending = (await runNamed(tx, PENDING_INBOUND, [conversationId, DRAIN_BATCH])).map((m) => rowOf(messages, m));
       if (pending.length === 0) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
 
       let state = parseConversationState(conv.state);
@@ -167,12 +164,11 @@ export function createEngineDrain(svc: EngineServices) {
       for (const w of written) ownReplies.add(w.id);
       outbound.push(...written);
       // Marked processed together: one statement for the batch (a failed turn's message keeps why).
-      await tx.update(messages).set({ status: 'processed', processedAt: now, error: null }).where(inArray(messages.id, pending.map((m) => m.id)));
+      await runNamed(tx, MARK_PROCESSED, [pending.map((m) => m.id), now.toISOString()]);
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
-      await tx
-        .update(conversations)
-        .set({ state, status: mode === 'resolved' ? conv.status : mode, updatedAt: now, ...handoff })
-        .where(eq(conversations.id, conversationId));
+      const status = mode === 'resolved' ? conv.status : mode;
+      if (Object.keys(handoff).length === 0) await runNamed(tx, SAVE_CONVERSATION, [conversationId, JSON.stringify(state), status, now.toISOString()]);
+      else await tx.update(conversations).set({ state, status, updatedAt: now, ...handoff }).where(eq(conversations.id, conversationId));
       return { processed: pending.length, outbound, ownReplies, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
     });
   }
@@ -206,3 +202,19 @@ export function createEngineDrain(svc: EngineServices) {
 }
 
 type TurnMode = (typeof conversations.$inferSelect)['status'];
+
+// The drain's own statements, run on every drain (store/named-statement.ts says why they are not drizzle queries).
+const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', 'select * from conversations where id = $1 for no key update');
+const PENDING_INBOUND = namedStatement(
+  'drain_pending_inbound',
+  "select * from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2",
+);
+const MARK_PROCESSED = namedStatement(
+  'drain_mark_processed',
+  "update messages set status = 'processed', processed_at = $2::timestamptz, error = null where id = any($1::bigint[])",
+);
+/** The common case, nothing about a handoff changed; a handoff's columns take drizzle's update. */
+const SAVE_CONVERSATION = namedStatement(
+  'drain_save_conversation',
+  'update conversations set state = $2::jsonb, status = $3, updated_at = $4::timestamptz where id = $1',
+);

@@ -5,7 +5,7 @@
 import type { ReplyInput } from '../messages/outbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Tx } from '../store/database';
-import { messages } from '../store/schema';
+import { namedStatement, runNamed } from '../store/named-statement';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import type { Language } from '../templating/template-catalog';
 
@@ -13,6 +13,19 @@ export interface OutboxEntry {
   id: number;
   channel: ChannelName;
 }
+
+/**
+ * One statement for any number of replies (a multi-row VALUES would be a different statement text for each
+ * count). Rows are inserted in `ord` order, so their ids follow it.
+ */
+const INSERT_REPLIES = namedStatement(
+  'outbox_insert_replies',
+  `insert into messages (conversation_id, direction, channel, author, text, payload, status)
+   select $1::bigint, 'out', $2::text, 'bot', r.text, r.payload, 'queued'
+   from unnest($3::text[], $4::jsonb[]) with ordinality as r(text, payload, ord)
+   order by r.ord
+   returning id`,
+);
 
 export async function writeBotReplies(
   tx: Tx,
@@ -35,18 +48,11 @@ export async function writeRenderedReplies(
   items: readonly { rendered: RenderedReply; language: Language }[],
 ): Promise<OutboxEntry[]> {
   if (items.length === 0) return [];
-  const rows = items.map(({ rendered, language }) => {
-    return {
-      conversationId: to.conversationId,
-      direction: 'out' as const,
-      channel: to.channel,
-      author: 'bot' as const,
-      text: rendered.text,
-      payload: { template: rendered.template, choices: rendered.choices, language },
-      status: 'queued' as const,
-    };
-  });
-  const written = await tx.insert(messages).values(rows).returning({ id: messages.id });
+  const payloads = items.map(({ rendered, language }) => JSON.stringify({ template: rendered.template, choices: rendered.choices, language }));
+  const written = await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, items.map((i) => i.rendered.text), payloads]);
   // RETURNING's order is not promised by SQL; the ids are.
-  return written.map((r) => r.id).sort((a, b) => a - b).map((id) => ({ id, channel: to.channel as ChannelName }));
+  return written
+    .map((r) => Number(r.id))
+    .sort((a, b) => a - b)
+    .map((id) => ({ id, channel: to.channel as ChannelName }));
 }

@@ -2,7 +2,7 @@
  * Step 3 of the path of one message: an outbound row becomes one provider send. The job id is the message id
  * and the row's status is checked first, so a retried or re-added job never sends twice what was sent.
  */
-import { and, eq, exists, lt, sql } from 'drizzle-orm';
+import { and, eq, exists, lt, sql, type Placeholder } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
@@ -39,7 +39,7 @@ export interface NextReply {
   channel: ChannelName;
 }
 
-const nextReplyOf = (messageId: number) => sql<string | null>`(
+const nextReplyOf = (messageId: number | Placeholder) => sql<string | null>`(
   select n.id || ' ' || n.channel from ${messages} n
   where n.conversation_id = (select m.conversation_id from ${messages} m where m.id = ${messageId})
     and n.direction = 'out' and n.status = 'queued' and n.id > ${messageId}
@@ -63,17 +63,20 @@ export async function nextQueuedReply(db: Db, messageId: number): Promise<NextRe
   return parseNext((r as unknown as { rows: { next: string | null }[] }).rows[0]?.next);
 }
 
-export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{ outcome: SendOutcome; next?: NextReply | null }> {
-  // Several workers send at once; replies of one conversation must still arrive in the order they were written
-  // (an introduction before its question). A failed earlier reply does not hold the later ones back. Asked in
-  // the same query as the row itself: one round trip per send.
-  const [row] = await deps.db
+/**
+ * The two statements every send runs, built once per database: drizzle otherwise compiles a query's SQL on each
+ * call, which the outbound role's profile showed as its largest single cost (about 0.5 ms a query; docs/
+ * performance.md, fix 8). On PostgreSQL a prepared query is also parsed and planned once per connection.
+ */
+function prepareSendStatements(db: Db) {
+  const id = sql.placeholder('messageId');
+  const row = db
     .select({
       message: messages,
       channelUserId: contacts.channelUserId,
       optedOut: contacts.optedOut,
       waitsForEarlier: exists(
-        deps.db
+        db
           .select({ id: earlierReply.id })
           .from(earlierReply)
           .where(
@@ -89,8 +92,31 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .where(and(eq(messages.id, messageId), eq(messages.direction, 'out')))
-    .limit(1);
+    .where(and(eq(messages.id, id), eq(messages.direction, 'out')))
+    .limit(1)
+    .prepare('wasl_send_row');
+  // The next reply of the chain comes back with the update: no round trip of its own.
+  const markSent = db
+    .update(messages)
+    .set({ status: 'sent', providerMessageId: sql`${sql.placeholder('providerMessageId')}`, sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`, error: null })
+    .where(and(eq(messages.id, id), eq(messages.status, 'queued')))
+    .returning({ next: nextReplyOf(id) })
+    .prepare('wasl_send_mark_sent');
+  return { row, markSent };
+}
+
+const prepared = new WeakMap<Db, ReturnType<typeof prepareSendStatements>>();
+function statementsOf(db: Db) {
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = prepareSendStatements(db)));
+  return statements;
+}
+
+export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{ outcome: SendOutcome; next?: NextReply | null }> {
+  // Several workers send at once; replies of one conversation must still arrive in the order they were written
+  // (an introduction before its question). A failed earlier reply does not hold the later ones back. Asked in
+  // the same query as the row itself: one round trip per send.
+  const [row] = await statementsOf(deps.db).row.execute({ messageId });
   if (!row) return { outcome: 'missing' };
   if (row.message.status !== 'queued') return { outcome: 'already-done' };
   if (row.waitsForEarlier) return { outcome: 'wait-for-earlier' };
@@ -135,11 +161,13 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
       ? { channel: receipt.via.channel, text: receipt.via.text, payload: { ...payload, fallback: { from: deps.adapter.channel, reason: receipt.via.reason } } }
       : {};
     // The next reply of the chain comes back with the update: no round trip of its own.
-    const [updated] = await deps.db
-      .update(messages)
-      .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
-      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
-      .returning({ next: nextReplyOf(messageId) });
+    const [updated] = receipt.via
+      ? await deps.db
+          .update(messages)
+          .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
+          .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
+          .returning({ next: nextReplyOf(messageId) })
+      : await statementsOf(deps.db).markSent.execute({ messageId, providerMessageId: receipt.providerMessageId, sentAt: new Date().toISOString() });
     next = parseNext(updated?.next);
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {

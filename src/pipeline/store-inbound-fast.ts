@@ -4,14 +4,13 @@
  * does not apply; `ingest` then takes the general transaction (pipeline/ingest.ts), which handles every case.
  * Same locks and arrival numbering as there: the contact's row lock for `seq`, KEY SHARE on the conversation.
  */
-import { sql } from 'drizzle-orm';
 import type { InboundMessage } from '../messages/inbound-message';
 import type { Db } from '../store/database';
-import { beneficiaries, contacts, conversations, messages } from '../store/schema';
+import { namedStatement, runNamed } from '../store/named-statement';
 import type { IngestResult } from './ingest';
 
-const storedRow = (result: unknown): IngestResult | null => {
-  const row = (result as { rows: { id: number | string; conversation_id: number | string }[] }).rows[0];
+const storedRow = (rows: Record<string, unknown>[]): IngestResult | null => {
+  const row = rows[0];
   return row ? { messageId: Number(row.id), conversationId: Number(row.conversation_id), duplicate: false } : null;
 };
 
@@ -23,27 +22,33 @@ export const payloadOf = (m: InboundMessage) => ({ media: m.media, ...(m.surveyL
  * provider id already stored); the caller then runs `storeInbound`, which handles every case.
  */
 export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Promise<IngestResult | null> {
-  const result = await db.execute(sql`
-    with target as (
-      select c.id as contact_id, cv.id as conversation_id
-      from ${contacts} c
-      join ${conversations} cv on cv.contact_id = c.id and cv.status <> 'resolved'
-      where c.channel = ${m.channel} and c.channel_user_id = ${m.channelUserId}
-        and (${m.verifiedMobile ?? null}::text is null or c.verified_mobile = ${m.verifiedMobile ?? null}::text)
-        and not exists (select 1 from ${messages} d where d.channel = ${m.channel} and d.provider_message_id = ${m.providerMessageId} and d.direction = 'in')
-      for key share of cv
-    ), counted as (
-      update ${contacts} set inbound_seq = inbound_seq + 1, last_seen_at = now(), opted_out = false
-      from target where ${contacts}.id = target.contact_id
-      returning ${contacts}.inbound_seq as seq, target.conversation_id
-    )
-    insert into ${messages} (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
-    select conversation_id, 'in', ${m.channel}, seq, ${m.providerMessageId}, 'beneficiary', ${m.text}, ${JSON.stringify(payloadOf(m))}::jsonb, 'received', ${m.receivedAt.toISOString()}::timestamptz
-    from counted
-    on conflict (channel, provider_message_id) where direction = 'in' do nothing
-    returning id, conversation_id`);
-  return storedRow(result);
+  return storedRow(
+    await runNamed(db, INTO_OPEN_CONVERSATION, [m.channel, m.channelUserId, m.verifiedMobile ?? null, m.providerMessageId, m.text, JSON.stringify(payloadOf(m)), m.receivedAt.toISOString()]),
+  );
 }
+
+// $1 channel, $2 channel user id, $3 proven mobile or null, $4 provider message id, $5 text, $6 payload, $7 received at.
+const INTO_OPEN_CONVERSATION = namedStatement(
+  'ingest_into_open_conversation',
+  `with target as (
+     select c.id as contact_id, cv.id as conversation_id
+     from contacts c
+     join conversations cv on cv.contact_id = c.id and cv.status <> 'resolved'
+     where c.channel = $1 and c.channel_user_id = $2
+       and ($3::text is null or c.verified_mobile = $3::text)
+       and not exists (select 1 from messages d where d.channel = $1 and d.provider_message_id = $4 and d.direction = 'in')
+     for key share of cv
+   ), counted as (
+     update contacts set inbound_seq = inbound_seq + 1, last_seen_at = now(), opted_out = false
+     from target where contacts.id = target.contact_id
+     returning contacts.inbound_seq as seq, target.conversation_id
+   )
+   insert into messages (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
+   select conversation_id, 'in', $1, seq, $4, 'beneficiary', $5, $6::jsonb, 'received', $7::timestamptz
+   from counted
+   on conflict (channel, provider_message_id) where direction = 'in' do nothing
+   returning id, conversation_id`,
+);
 
 /**
  * A first message from someone Wasl has never seen, on a channel that proves no number: a new record, contact
@@ -54,28 +59,35 @@ export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Prom
  */
 export async function storeFirstMessage(db: Db, m: InboundMessage): Promise<IngestResult | null> {
   if (m.verifiedMobile) return null;
-  const result = await db.execute(sql`
-    with person as (
-      -- Every data-modifying CTE runs: the check lives here, so a known contact never leaves an empty record.
-      insert into ${beneficiaries} (id)
-      select nextval(pg_get_serial_sequence('beneficiaries', 'id'))
-      where not exists (select 1 from ${contacts} k where k.channel = ${m.channel} and k.channel_user_id = ${m.channelUserId})
-        -- A provider id already stored (an e-mail's Message-ID is the sender's to choose) is a redelivery:
-        -- the general path says so.
-        and not exists (select 1 from ${messages} d where d.channel = ${m.channel} and d.provider_message_id = ${m.providerMessageId} and d.direction = 'in')
-      returning id
-    ), contact as (
-      insert into ${contacts} (beneficiary_id, channel, channel_user_id, display_name, inbound_seq)
-      select person.id, ${m.channel}, ${m.channelUserId}, ${m.displayName ?? null}, 1 from person
-      returning id, beneficiary_id
-    ), conversation as (
-      insert into ${conversations} (contact_id, beneficiary_id, channel)
-      select id, beneficiary_id, ${m.channel} from contact
-      returning id
-    )
-    insert into ${messages} (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
-    select conversation.id, 'in', ${m.channel}, 1, ${m.providerMessageId}, 'beneficiary', ${m.text}, ${JSON.stringify(payloadOf(m))}::jsonb, 'received', ${m.receivedAt.toISOString()}::timestamptz
-    from conversation
-    returning id, conversation_id`);
-  return storedRow(result);
+  return storedRow(
+    await runNamed(db, FIRST_MESSAGE, [m.channel, m.channelUserId, m.displayName ?? null, m.providerMessageId, m.text, JSON.stringify(payloadOf(m)), m.receivedAt.toISOString()]),
+  );
 }
+
+// $1 channel, $2 channel user id, $3 display name, $4 provider message id, $5 text, $6 payload, $7 received at.
+const FIRST_MESSAGE = namedStatement(
+  'ingest_first_message',
+  `with person as (
+     -- Every data-modifying CTE runs: the check lives here, so a known contact never leaves an empty record.
+     insert into beneficiaries (id)
+     select nextval(pg_get_serial_sequence('beneficiaries', 'id'))
+     where not exists (select 1 from contacts k where k.channel = $1 and k.channel_user_id = $2)
+       -- A provider id already stored (an e-mail's Message-ID is the sender's to choose) is a redelivery:
+       -- the general path says so.
+       and not exists (select 1 from messages d where d.channel = $1 and d.provider_message_id = $4 and d.direction = 'in')
+     returning id
+   ), contact as (
+     insert into contacts (beneficiary_id, channel, channel_user_id, display_name, inbound_seq)
+     select person.id, $1, $2, $3, 1 from person
+     returning id, beneficiary_id
+   ), conversation as (
+     insert into conversations (contact_id, beneficiary_id, channel)
+     select id, beneficiary_id, $1 from contact
+     returning id
+   )
+   insert into messages (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
+   select conversation.id, 'in', $1, 1, $4, 'beneficiary', $5, $6::jsonb, 'received', $7::timestamptz
+   from conversation
+   returning id, conversation_id`,
+);
+

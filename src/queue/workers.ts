@@ -113,7 +113,7 @@ export function createOutboundWorker(opts: {
       prefix: opts.prefix,
       concurrency: opts.concurrency,
       ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
-      limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs },
+      ...(adapter.capabilities.rateLimit ? { limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs } } : {}),
     },
   );
   worker.on('failed', async (job, err) => {

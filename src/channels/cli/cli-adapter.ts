@@ -10,7 +10,7 @@ import { publishReply } from '../reply-stream';
 export function createCliAdapter(redis: Redis, prefix: string): ChannelAdapter {
   return {
     channel: 'cli',
-    capabilities: { maxTextLength: 8000, choices: 'numbered', rateLimit: { max: 200, durationMs: 1000 } },
+    capabilities: { maxTextLength: 8000, choices: 'numbered', rateLimit: null },
     async send(m) {
       await publishReply(redis, prefix, 'cli', m);
       return { providerMessageId: `cli-${m.messageId}` };

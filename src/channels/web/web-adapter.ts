@@ -9,7 +9,7 @@ import { publishReply } from '../reply-stream';
 export function createWebAdapter(redis: Redis, prefix: string): ChannelAdapter {
   return {
     channel: 'web',
-    capabilities: { maxTextLength: 8000, choices: 'buttons', rateLimit: { max: 200, durationMs: 1000 } },
+    capabilities: { maxTextLength: 8000, choices: 'buttons', rateLimit: null },
     async send(m) {
       await publishReply(redis, prefix, 'web', m);
       return { providerMessageId: `web-${m.messageId}` };

@@ -1,0 +1,68 @@
+/**
+ * Statements on the path every message takes, written once as SQL text and run by the driver itself, inside a
+ * transaction or not. drizzle compiles a query's SQL anew on every call — about half a millisecond a query on
+ * this hardware, the largest single cost in the engine and outbound roles' CPU profiles (docs/performance.md,
+ * fix 8) — and PostgreSQL parsed and planned each one anew too. A named statement is parsed and planned once
+ * per pooled connection; PGlite (one connection, in process) parses it each time, which costs no round trip.
+ *
+ * drizzle's own `.prepare()` does this for a query on the pool but not inside a transaction, where the drain
+ * runs; this reaches the transaction's client the same way drizzle's session does.
+ */
+import { getTableColumns, type Table } from 'drizzle-orm';
+import type { DbOrTx } from './database';
+
+export interface NamedStatement {
+  /** Unique per statement text: PostgreSQL refuses a name prepared on a connection with a different text. */
+  readonly name: string;
+  readonly text: string;
+}
+
+export const namedStatement = (name: string, text: string): NamedStatement => ({ name: `wasl_${name}`, text });
+
+interface DriverResult {
+  rows: Record<string, unknown>[];
+}
+/** node-postgres's Pool or PoolClient: a query config with a name is prepared once per connection. */
+interface PgQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<DriverResult>;
+}
+/** PGlite, or a PGlite transaction: `exec` is what tells it from node-postgres. */
+interface PgliteQueryable {
+  exec: unknown;
+  query(text: string, values: unknown[]): Promise<DriverResult>;
+}
+
+function clientOf(db: DbOrTx): PgQueryable | PgliteQueryable {
+  // drizzle keeps the driver's client on the session of a database and of each transaction (node-postgres: the
+  // pool or the transaction's PoolClient; PGlite: the instance or its transaction).
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
+  if (!client || typeof (client as { query?: unknown }).query !== 'function') {
+    throw new Error('named statements need a drizzle node-postgres or PGlite database (no driver client found on its session)');
+  }
+  return client as PgQueryable | PgliteQueryable;
+}
+
+/** Runs `statement` with `values` for $1, $2, …; rows come back as the driver parsed them (snake_case columns). */
+export async function runNamed(db: DbOrTx, statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
+  const client = clientOf(db);
+  try {
+    const result =
+      'exec' in client ? await client.query(statement.text, values) : await client.query({ name: statement.name, text: statement.text, values });
+    return result.rows;
+  } catch (err) {
+    throw Object.assign(new Error(`statement ${statement.name} failed: ${(err as Error).message}`, { cause: err }), { statement: statement.name });
+  }
+}
+
+/**
+ * A row of `select * from <table>` as drizzle would have returned it: JavaScript keys, values mapped by each
+ * column (bigint ids to numbers, jsonb parsed, timestamps as Dates), whichever driver produced it.
+ */
+export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as T['$inferSelect'];
+}
