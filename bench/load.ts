@@ -27,6 +27,7 @@ import { copyContent, useEchoMainMenu, type ContentCopy } from '../test/support/
 import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
 import { freePort } from '../test/support/free-port';
+import { collectProfiles } from './role-profile';
 
 export interface LoadRow {
   figure: string;
@@ -302,6 +303,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       dbBytesPer10k: ((dbAfter - dbBefore) / Math.max(1, conv!.n)) * 10_000,
     };
   } finally {
+    if (process.env.BENCH_PROFILE_DIR) await collectProfiles(children.map((c) => c.child));
     for (const c of children) await killHard(c.child);
     await wasl.stop();
   }

@@ -26,7 +26,7 @@ import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
-import { writeRenderedReplies } from './outbox';
+import { insertRepliesSql, outboxEntries, replyColumns, writeRenderedReplies, type OutboxEntry } from './outbox';
 import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
@@ -159,16 +159,23 @@ export function createEngineDrain(svc: EngineServices) {
         if (result.failed) failed.push(msg.id);
       }
       // Every turn's replies in one insert, in turn order. (An action's `send` effect writes into another
-      // conversation — an e-mail link code — so no row of this conversation can slip in between.)
-      const written = await writeRenderedReplies(tx, { conversationId, channel: conv.channel }, replies);
+      // conversation — an e-mail link code — so no row of this conversation can slip in between.) In the common
+      // case one statement also marks the batch processed and saves the state; a failed turn or a handoff takes
+      // the separate statements.
+      const status = mode === 'resolved' ? conv.status : mode;
+      let written: OutboxEntry[];
+      if (failed.length === 0 && Object.keys(handoff).length === 0) {
+        const rows = await runNamed(tx, FINISH_DRAIN, [conversationId, conv.channel, ...replyColumns(replies), now.toISOString(), pending.map((m) => m.id), JSON.stringify(state), status]);
+        written = outboxEntries(rows, conv.channel);
+      } else {
+        written = await writeRenderedReplies(tx, { conversationId, channel: conv.channel }, replies);
+        await runNamed(tx, MARK_PROCESSED, [pending.map((m) => m.id), now.toISOString()]);
+        // A failed turn's message keeps why.
+        if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
+        await tx.update(conversations).set({ state, status, updatedAt: now, ...handoff }).where(eq(conversations.id, conversationId));
+      }
       for (const w of written) ownReplies.add(w.id);
       outbound.push(...written);
-      // Marked processed together: one statement for the batch (a failed turn's message keeps why).
-      await runNamed(tx, MARK_PROCESSED, [pending.map((m) => m.id), now.toISOString()]);
-      if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
-      const status = mode === 'resolved' ? conv.status : mode;
-      if (Object.keys(handoff).length === 0) await runNamed(tx, SAVE_CONVERSATION, [conversationId, JSON.stringify(state), status, now.toISOString()]);
-      else await tx.update(conversations).set({ state, status, updatedAt: now, ...handoff }).where(eq(conversations.id, conversationId));
       return { processed: pending.length, outbound, ownReplies, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
     });
   }
@@ -213,8 +220,13 @@ const MARK_PROCESSED = namedStatement(
   'drain_mark_processed',
   "update messages set status = 'processed', processed_at = $2::timestamptz, error = null where id = any($1::bigint[])",
 );
-/** The common case, nothing about a handoff changed; a handoff's columns take drizzle's update. */
-const SAVE_CONVERSATION = namedStatement(
-  'drain_save_conversation',
-  'update conversations set state = $2::jsonb, status = $3, updated_at = $4::timestamptz where id = $1',
+/** Marks the batch processed, saves the state and writes the replies ($1–$4 as in `insertRepliesSql`). */
+const FINISH_DRAIN = namedStatement(
+  'drain_finish',
+  `with processed as (
+     update messages set status = 'processed', processed_at = $5::timestamptz, error = null where id = any($6::bigint[])
+   ), saved as (
+     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1
+   )
+   ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' })}`,
 );

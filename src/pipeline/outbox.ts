@@ -15,17 +15,34 @@ export interface OutboxEntry {
 }
 
 /**
- * One statement for any number of replies (a multi-row VALUES would be a different statement text for each
- * count). Rows are inserted in `ord` order, so their ids follow it.
+ * The insert of replies as SQL, its parameters named by the caller: one statement text for any number of replies
+ * (a multi-row VALUES would be a different text for each count). Rows go in in `ord` order, so their ids follow
+ * it. The drain runs it as the last part of a larger statement (drain-conversation.ts).
  */
-const INSERT_REPLIES = namedStatement(
-  'outbox_insert_replies',
+export const insertRepliesSql = (p: { conversation: string; channel: string; texts: string; payloads: string }) =>
   `insert into messages (conversation_id, direction, channel, author, text, payload, status)
-   select $1::bigint, 'out', $2::text, 'bot', r.text, r.payload, 'queued'
-   from unnest($3::text[], $4::jsonb[]) with ordinality as r(text, payload, ord)
+   select ${p.conversation}::bigint, 'out', ${p.channel}::text, 'bot', r.text, r.payload, 'queued'
+   from unnest(${p.texts}::text[], ${p.payloads}::jsonb[]) with ordinality as r(text, payload, ord)
    order by r.ord
-   returning id`,
-);
+   returning id`;
+
+const INSERT_REPLIES = namedStatement('outbox_insert_replies', insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' }));
+
+/** The texts and the payloads of `items`, the two arrays `insertRepliesSql` takes. */
+export function replyColumns(items: readonly { rendered: RenderedReply; language: Language }[]): [string[], string[]] {
+  return [
+    items.map((i) => i.rendered.text),
+    items.map(({ rendered, language }) => JSON.stringify({ template: rendered.template, choices: rendered.choices, language })),
+  ];
+}
+
+/** The rows the insert returned, in id order: RETURNING's order is not promised by SQL; the ids are. */
+export function outboxEntries(rows: Record<string, unknown>[], channel: string): OutboxEntry[] {
+  return rows
+    .map((r) => Number(r.id))
+    .sort((a, b) => a - b)
+    .map((id) => ({ id, channel: channel as ChannelName }));
+}
 
 export async function writeBotReplies(
   tx: Tx,
@@ -48,11 +65,5 @@ export async function writeRenderedReplies(
   items: readonly { rendered: RenderedReply; language: Language }[],
 ): Promise<OutboxEntry[]> {
   if (items.length === 0) return [];
-  const payloads = items.map(({ rendered, language }) => JSON.stringify({ template: rendered.template, choices: rendered.choices, language }));
-  const written = await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, items.map((i) => i.rendered.text), payloads]);
-  // RETURNING's order is not promised by SQL; the ids are.
-  return written
-    .map((r) => Number(r.id))
-    .sort((a, b) => a - b)
-    .map((id) => ({ id, channel: to.channel as ChannelName }));
+  return outboxEntries(await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, ...replyColumns(items)]), to.channel);
 }

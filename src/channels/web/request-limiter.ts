@@ -12,17 +12,25 @@ export interface LimitVerdict {
 }
 
 export interface RequestLimiter {
-  /** Counts one request for `key` and says whether it is within `max` per `windowMs`. */
-  take(key: string, max: number, windowMs: number): Promise<LimitVerdict>;
+  /**
+   * Counts one request against each of `limits` (at most `max` per `windowMs` for its `key`), in one round trip,
+   * and says whether it is within all of them.
+   */
+  take(limits: readonly { key: string; max: number }[], windowMs: number): Promise<LimitVerdict>;
 }
 
 export function createRequestLimiter(redis: Redis, prefix: string): RequestLimiter {
   return {
-    async take(key, max, windowMs) {
+    async take(limits, windowMs) {
       const window = Math.floor(Date.now() / windowMs);
-      const redisKey = `${prefix}:ratelimit:${key}:${window}`;
-      const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, windowMs).exec()) as [[Error | null, number]];
-      return { allowed: count <= max, retryAfterMs: (window + 1) * windowMs - Date.now() };
+      const tx = redis.multi();
+      for (const { key } of limits) {
+        const redisKey = `${prefix}:ratelimit:${key}:${window}`;
+        tx.incr(redisKey).pexpire(redisKey, windowMs);
+      }
+      const replies = (await tx.exec()) as [Error | null, number][];
+      const allowed = limits.every(({ max }, i) => replies[2 * i]![1] <= max);
+      return { allowed, retryAfterMs: (window + 1) * windowMs - Date.now() };
     },
   };
 }

@@ -51,9 +51,9 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
   const widgetJs = readFileSync(path.join(deps.widgetDir, 'wasl-widget.js'), 'utf8');
   const demoTemplate = deps.demoPage ? readFileSync(path.join(deps.widgetDir, 'demo.html'), 'utf8') : '';
 
-  /** 429 with Retry-After when `key` is over its limit; true when the request may go on. */
-  const within = async (reply: FastifyReply, key: string, max: number): Promise<boolean> => {
-    const verdict = await deps.limiter.take(key, max, MINUTE);
+  /** 429 with Retry-After when a key is over its limit; true when the request may go on. */
+  const within = async (reply: FastifyReply, ...limits: { key: string; max: number }[]): Promise<boolean> => {
+    const verdict = await deps.limiter.take(limits, MINUTE);
     if (verdict.allowed) return true;
     void reply
       .code(429)
@@ -61,7 +61,8 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
       .send({ error: 'too many messages; wait a moment and try again' });
     return false;
   };
-  const ipWithin = (req: FastifyRequest, reply: FastifyReply) => within(reply, `web-ip:${req.ip}`, deps.limits.ipRequestsPerMinute);
+  const ipLimit = (req: FastifyRequest) => ({ key: `web-ip:${req.ip}`, max: deps.limits.ipRequestsPerMinute });
+  const ipWithin = (req: FastifyRequest, reply: FastifyReply) => within(reply, ipLimit(req));
 
   app.get('/widget/wasl-widget.js', async (_req, reply) =>
     reply
@@ -102,15 +103,17 @@ export async function registerWebRoutes(app: FastifyInstance, deps: WebRouteDeps
     }));
 
     api.post('/api/web/messages', { bodyLimit: 16 * 1024 }, async (req, reply) => {
-      if (!(await ipWithin(req, reply))) return reply;
       const parsed = webMessageBodySchema.safeParse(req.body);
       if (!parsed.success) {
+        // Counted against the address all the same: a stream of malformed bodies is still a stream.
+        if (!(await ipWithin(req, reply))) return reply;
         req.log.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'rejected web chat message');
         return reply.code(400).send({ error: 'invalid message', details: z.prettifyError(parsed.error) });
       }
       const { deviceId, clientMessageId, text } = parsed.data;
       const userId = webUserIdOf(deviceId);
-      if (!(await within(reply, `web-device:${userId}`, deps.limits.messagesPerMinute))) return reply;
+      // Both limits in one round trip: the address (against someone minting device ids) and the device.
+      if (!(await within(reply, ipLimit(req), { key: `web-device:${userId}`, max: deps.limits.messagesPerMinute }))) return reply;
       const result = await deps.ingest({ channel: 'web', channelUserId: userId, providerMessageId: `${userId}:${clientMessageId}`, text });
       return reply.code(202).send({ messageId: result.messageId, duplicate: result.duplicate });
     });

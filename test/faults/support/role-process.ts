@@ -6,6 +6,10 @@
 import { loadEnv } from '../../../src/config/load-config';
 import { startWasl } from '../../../src/app/start-wasl';
 
+import { profileUntilSignalled } from '../../../bench/role-profile';
+
+// The load benchmark's BENCH_PROFILE_DIR: a CPU profile of this role, written when the benchmark signals.
+if (process.env.BENCH_PROFILE_DIR) profileUntilSignalled(process.env.BENCH_PROFILE_DIR, process.env.ROLES ?? 'roles');
 void (async () => {
   const lock = Number(process.env.FAULT_LOCK_MS ?? 1500);
   const sweepEvery = Number(process.env.FAULT_SWEEP_MS ?? 0);

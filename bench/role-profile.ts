@@ -1,0 +1,38 @@
+/**
+ * CPU profiles of the role processes under load (`BENCH_PROFILE_DIR=<dir> npm run bench -- load`): each role
+ * samples itself from start-up and writes `<roles>-<pid>.cpuprofile` when the benchmark signals it, before the
+ * benchmark kills it. Open them in Chrome DevTools (Performance) or speedscope. `--cpu-prof` cannot be used:
+ * Node refuses it in NODE_OPTIONS, and the roles are killed rather than exiting.
+ */
+import { Session } from 'node:inspector';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+
+const SIGNAL = 'SIGUSR2';
+
+/** In a role process: profile until SIGUSR2, then write the profile and exit. */
+export function profileUntilSignalled(dir: string, label: string): void {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+  process.on(SIGNAL, () =>
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) writeFileSync(path.join(dir, `${label.replace(/[^a-z,]/g, '')}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      process.exit(err ? 1 : 0);
+    }),
+  );
+}
+
+/** In the benchmark: signals each role (tsx runs the code in a child of the process we spawned) and waits. */
+export async function collectProfiles(children: ChildProcess[]): Promise<void> {
+  const exits: Promise<unknown>[] = [];
+  for (const child of children) {
+    const pid = child.pid!;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const k of kids.length ? kids : [pid]) process.kill(k, SIGNAL);
+    exits.push(new Promise((r) => child.once('exit', r)));
+  }
+  // The tsx parent exits when its child does; a profile of a few MB takes well under this to write.
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+}
