@@ -19,6 +19,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { and, eq, like, sql } from 'drizzle-orm';
 import { webChannel } from '../src/channels/web/web-channel';
 import { webUserIdOf } from '../src/channels/web/device-id';
@@ -82,6 +83,17 @@ async function postgresBackendsCpu(wasl: TestWasl): Promise<Map<number, number>>
   const r = await wasl.database.db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`);
   const pids = (r as unknown as { rows: { pid: number }[] }).rows.map((row) => Number(row.pid));
   return new Map(pids.map((pid) => [pid, ownCpuS(pid)]));
+}
+
+/** The local Redis server's pid, for its CPU (the bench and Redis share the machine); null if it is elsewhere. */
+async function redisServerPid(): Promise<number | null> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+    return Number.isFinite(pid) && ownCpuS(pid) > 0 ? pid : null;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
@@ -268,6 +280,8 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const before = new Map<string, number>([['web', split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
     const dbBefore = await dbBytes(wasl);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
+    const redisPid = await redisServerPid();
+    const redisBefore = redisPid ? ownCpuS(redisPid) : 0;
     const load = await drive(url);
     const done = await settled(wasl);
     const lat = await latencies(wasl, load.sent);
@@ -281,6 +295,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
     }
     if (split) roles['PostgreSQL server (this database\'s backends)'] = { cpuS: cpuDelta(pgBefore, await postgresBackendsCpu(wasl)), peakRssMb: NaN };
+    if (redisPid) roles['Redis server'] = { cpuS: ownCpuS(redisPid) - redisBefore, peakRssMb: NaN };
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl);
     const msgPerS = load.sent.length / ((done - load.started) / 1000);

@@ -75,6 +75,7 @@ function prepareSendStatements(db: Db) {
       message: messages,
       channelUserId: contacts.channelUserId,
       optedOut: contacts.optedOut,
+      conversationStatus: conversations.status,
       waitsForEarlier: exists(
         db
           .select({ id: earlierReply.id })
@@ -176,7 +177,10 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
     }
     throw err;
   }
-  if (deps.signal) {
+  // Promptly only where a researcher is looking or waited for — a held chat, or their own message — as with
+  // inbound messages (drain-conversation.ts): a signal per bot reply reached every web process for every
+  // conversation, and the console's watcher poll shows those within seconds anyway.
+  if (deps.signal && (row.conversationStatus !== 'bot' || row.message.author === 'staff')) {
     try {
       await deps.signal({ kind: 'delivery', conversationId: row.message.conversationId });
     } catch (err) {
