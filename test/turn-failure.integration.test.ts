@@ -8,7 +8,10 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { messages, requests } from '../src/store/schema';
-import { startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { startTestWasl, type TestWasl } from './support/harness';
+import { answerUntilAttestation, submitRequest } from './support/intake-script';
+
+const NATIONAL_ID = '1101234563';
 
 describe('a turn the database refuses, with another message behind it in the same drain (PostgreSQL)', () => {
   let web: TestWasl;
@@ -29,12 +32,7 @@ describe('a turn the database refuses, with another message behind it in the sam
   it('undoes the failed turn, apologises once, answers the next message and keeps the chat usable', async () => {
     const db = web.database.db;
     const chat = web.chat();
-    await chat.say('السلام عليكم');
-    for (const answer of ['1', 'محمد عبدالله سعد الحربي', '1101234563', '0501234567', 'خليص', 'حي الشرق', '6', '2500', 'ايجار', '1']) {
-      await chat.say(answer);
-    }
-    await chat.say('فقد الأب عمله والأسرة تحتاج مساعدة في الغذاء');
-    expect((await chat.say('نعم')).join('\n')).toContain('أقر');
+    expect(await answerUntilAttestation(chat, NATIONAL_ID)).toContain('أقر');
 
     await engine!.stop();
     engine = undefined;
@@ -43,8 +41,8 @@ describe('a turn the database refuses, with another message behind it in the sam
       begin raise exception 'the test refuses every new request'; end $$`);
     await db.execute(sql`create trigger wasl_test_refuse before insert on requests for each row execute function wasl_test_refuse_request()`);
 
-    // The attestation (whose action writes the request) and a message right behind it, both waiting.
-    expect(await chat.post('أقر وأوافق')).toBe(202);
+    // The attestation accepted (its action writes the request) and a message right behind it, both waiting.
+    expect(await chat.post('1')).toBe(202);
     expect(await chat.post('القائمة')).toBe(202);
     const conversationId = (await chat.conversationId())!;
     const waiting = await db
@@ -52,7 +50,7 @@ describe('a turn the database refuses, with another message behind it in the sam
       .from(messages)
       .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in'), eq(messages.status, 'received')))
       .orderBy(asc(messages.seq));
-    expect(waiting.map((m) => m.text)).toEqual(['أقر وأوافق', 'القائمة']);
+    expect(waiting.map((m) => m.text)).toEqual(['1', 'القائمة']);
 
     engine = await startEngine();
     const replies = await chat.replies(30_000);
@@ -75,13 +73,7 @@ describe('a turn the database refuses, with another message behind it in the sam
 
     // Once the database accepts requests again, the same beneficiary applies from the start and gets a reference.
     await db.execute(sql`drop trigger wasl_test_refuse on requests`);
-    await chat.say('1');
-    for (const answer of ['محمد عبدالله سعد الحربي', '1101234563', '0501234567', 'خليص', 'حي الشرق', '6', '2500', 'ايجار', '1']) {
-      await chat.say(answer);
-    }
-    await chat.say('فقد الأب عمله والأسرة تحتاج مساعدة في الغذاء');
-    await chat.say('نعم');
-    expect((await chat.say('أقر وأوافق')).join('\n')).toMatch(/REQ-\d{5,}/);
-    await waitFor('the request row', async () => (await db.select({ id: requests.id }).from(requests)).length === 1);
+    expect(await submitRequest(chat, NATIONAL_ID)).toMatch(/REQ-\d{5,}/);
+    expect(await db.select({ id: requests.id }).from(requests)).toHaveLength(1);
   }, 120_000);
 });
