@@ -25,12 +25,28 @@ export type CommandName = keyof CommandsFile;
 export const globalCommands = ['menu', 'back', 'cancel', 'human', 'language'] as const satisfies readonly CommandName[];
 export type GlobalCommand = (typeof globalCommands)[number];
 
+/**
+ * Remembered forms: a turn compares the same message, and the same option labels, many times over (each
+ * global command, each label of a menu), and a normalisation is some twenty regular-expression passes. Short
+ * texts only, and forgotten all at once when full, so the memory stays small whatever people type.
+ */
+const matchForms = new Map<string, string>();
+const MATCH_FORMS_MAX = 5_000;
+const MATCH_FORM_MAX_LENGTH = 200;
+
 /** Normalised form used for every whole-message comparison (commands, choice labels, option words). */
 export function normalizeForMatch(text: string): string {
-  return normalizeArabic(text)
+  const known = matchForms.get(text);
+  if (known !== undefined) return known;
+  const form = normalizeArabic(text)
     .replace(/[\p{P}\p{S}]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  if (text.length <= MATCH_FORM_MAX_LENGTH) {
+    if (matchForms.size >= MATCH_FORMS_MAX) matchForms.clear();
+    matchForms.set(text, form);
+  }
+  return form;
 }
 
 export interface CommandMatcher {
@@ -47,14 +63,12 @@ export function createCommandMatcher(file: CommandsFile): CommandMatcher {
   for (const [name, byLang] of Object.entries(file) as [CommandName, { ar: string[]; en: string[] }][]) {
     sets.set(name, new Set([...byLang.ar, ...byLang.en].map(normalizeForMatch).filter(Boolean)));
   }
-  const is = (name: CommandName, text: string) => {
-    const n = normalizeForMatch(text);
-    return n.length > 0 && (sets.get(name)?.has(n) ?? false);
-  };
+  const contains = (name: CommandName, normalized: string) => normalized.length > 0 && (sets.get(name)?.has(normalized) ?? false);
   return {
-    is,
+    is: (name, text) => contains(name, normalizeForMatch(text)),
     globalCommand(text) {
-      return globalCommands.find((c) => is(c, text)) ?? null;
+      const n = normalizeForMatch(text);
+      return globalCommands.find((c) => contains(c, n)) ?? null;
     },
     namedLanguage(text) {
       const n = normalizeForMatch(text);

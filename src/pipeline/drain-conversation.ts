@@ -19,7 +19,7 @@ import { inboundMediaSchema } from '../messages/inbound-message';
 import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
-import { namedStatement, rowOf, runNamed } from '../store/named-statement';
+import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer';
@@ -211,10 +211,10 @@ export function createEngineDrain(svc: EngineServices) {
 type TurnMode = (typeof conversations.$inferSelect)['status'];
 
 // The drain's own statements, run on every drain (store/named-statement.ts says why they are not drizzle queries).
-const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', 'select * from conversations where id = $1 for no key update');
+const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', `select ${columnList(conversations)} from conversations where id = $1 for no key update`);
 const PENDING_INBOUND = namedStatement(
   'drain_pending_inbound',
-  "select * from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2",
+  `select ${columnList(messages)} from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2`,
 );
 const MARK_PROCESSED = namedStatement(
   'drain_mark_processed',

@@ -7,6 +7,9 @@
  *
  * drizzle's own `.prepare()` does this for a query on the pool but not inside a transaction, where the drain
  * runs; this reaches the transaction's client the same way drizzle's session does.
+ *
+ * A connection pooler in front of PostgreSQL must keep prepared statements per client (PgBouncer 1.21 or later
+ * with `max_prepared_statements`, or session pooling).
  */
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type { DbOrTx } from './database';
@@ -55,7 +58,18 @@ export async function runNamed(db: DbOrTx, statement: NamedStatement, values: un
 }
 
 /**
- * A row of `select * from <table>` as drizzle would have returned it: JavaScript keys, values mapped by each
+ * The table's columns as this build's schema knows them, for a statement's select list. Not `*`: a migration
+ * adding a column while an older process still runs (a rolling upgrade) would change the result type of its
+ * prepared statements, which PostgreSQL then refuses on that connection for good.
+ */
+export function columnList(table: Table): string {
+  return Object.values(getTableColumns(table))
+    .map((c) => `"${c.name}"`)
+    .join(', ');
+}
+
+/**
+ * A row of a `columnList` select as drizzle would have returned it: JavaScript keys, values mapped by each
  * column (bigint ids to numbers, jsonb parsed, timestamps as Dates), whichever driver produced it.
  */
 export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
