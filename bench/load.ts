@@ -42,14 +42,14 @@ const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
 const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
 const ENGINE_CONCURRENCY = Number(process.env.ENGINE_CONCURRENCY ?? 8);
-const OUTBOUND_CONCURRENCY = 8; // OUTBOUND_CONCURRENCY default, src/config/env-schema.ts
+const OUTBOUND_CONCURRENCY = Number(process.env.OUTBOUND_CONCURRENCY ?? 8); // its default in src/config/env-schema.ts
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const phrases = ['السلام عليكم', 'أريد التسجيل في السلة الغذائية', 'شكراً جزيلاً', 'الله يجزاكم خير', 'تمام'];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
-/** CPU seconds and peak RSS of a process and its descendants (tsx runs the code in a child), from /proc (Linux). */
+/** CPU seconds and peak RSS of a process and its descendants, from /proc (Linux). */
 function procUsage(pid: number): { cpuS: number; peakRssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -246,8 +246,48 @@ export interface LoadResult {
   roles: Record<string, { cpuS: number; peakRssMb: number }>;
   dbBytesPer10k: number;
   /** The open-loop phase at half the measured throughput. */
-  half: { perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number };
+  half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number };
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
+}
+
+interface Housekeeping {
+  /** Share of samples in which an autovacuum worker was busy in this run's database. */
+  autovacuumShare: number;
+  /** Checkpoints the server started (server-wide). */
+  checkpoints: number;
+}
+
+/**
+ * What PostgreSQL did for itself during the open loop — autovacuum cleaning up after the saturating phase's
+ * updates, checkpoints flushing its writes — which is where a tail there tends to come from.
+ */
+function watchDatabaseHousekeeping(wasl: TestWasl): { stop(): Promise<Housekeeping> } {
+  const db = wasl.database.db;
+  const checkpoints = async () => {
+    const r = await db.execute(sql`select (checkpoints_timed + checkpoints_req)::int as n from pg_stat_bgwriter`);
+    return Number((r as unknown as { rows: { n: number }[] }).rows[0]!.n);
+  };
+  const startedAt = checkpoints();
+  let samples = 0;
+  let busy = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const r = await db.execute(
+        sql`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker' and datname = current_database()`,
+      );
+      samples++;
+      if (Number((r as unknown as { rows: { n: number }[] }).rows[0]!.n) > 0) busy++;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await sampling;
+      return { autovacuumShare: samples ? busy / samples : 0, checkpoints: (await checkpoints()) - (await startedAt) };
+    },
+  };
 }
 
 /** How long the open-loop phase at half the throughput lasts. */
@@ -324,12 +364,14 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     // The latency target is stated at half the maximum: an open-loop load at that rate, on the same Wasl.
     const halfPerS = msgPerS / 2;
     const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
+    const watch = split ? watchDatabaseHousekeeping(wasl) : null;
     const halfSent = await driveAtRate(url, load.devices, halfPerS, halfCount);
     await settled(wasl);
+    const housekeeping = await watch?.stop();
     const halfLat = await latencies(wasl, halfSent);
     const halfStages = await openLoopStageP99(wasl);
     return {
-      half: { perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound },
+      half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound },
       delivery: await deliveryCheck(wasl),
       ...stage,
       ingestPerS: posted / ((load.ingested - load.started) / 1000),
@@ -435,6 +477,10 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put('Load: open loop at half that throughput — rate / messages', 'msg/s / n', column, `${fmt(r.half.perS, 1)} / ${fmt(r.half.count)}`);
       put('Load: open loop at half — receipt → reply p50 / p95 / p99', 'ms', column, `${fmt(r.half.p50)} / ${fmt(r.half.p95)} / ${fmt(r.half.p99)}`);
       put('Load: open loop at half — stage p99: stored → processed / reply written → sent', 'ms', column, `${fmt(r.half.engineP99)} / ${fmt(r.half.outboundP99)}`);
+      if (r.half.housekeeping) {
+        const h = r.half.housekeeping;
+        put('Load: open loop at half — autovacuum busy / checkpoints started', '% / n', column, `${fmt(100 * h.autovacuumShare)} / ${h.checkpoints}`);
+      }
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
     }
     notes.push(

@@ -24,7 +24,7 @@ export function profileUntilSignalled(dir: string, label: string): void {
   );
 }
 
-/** In the benchmark: signals each role (tsx runs the code in a child of the process we spawned) and waits. */
+/** In the benchmark: signals each role (or, if it was started through a launcher, the launcher's child) and waits. */
 export async function collectProfiles(children: ChildProcess[]): Promise<void> {
   const exits: Promise<unknown>[] = [];
   for (const child of children) {
@@ -33,6 +33,6 @@ export async function collectProfiles(children: ChildProcess[]): Promise<void> {
     for (const k of kids.length ? kids : [pid]) process.kill(k, SIGNAL);
     exits.push(new Promise((r) => child.once('exit', r)));
   }
-  // The tsx parent exits when its child does; a profile of a few MB takes well under this to write.
+  // A profile of a few MB takes well under this to write.
   await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
 }

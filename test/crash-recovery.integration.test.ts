@@ -68,6 +68,7 @@ describe('a worker killed mid-conversation', () => {
     await waitFor('the engine to be part-way through', async () => (await processed()) >= 12);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
+    expect(() => process.kill(child!.pid!, 0)).toThrow(/ESRCH/);
     const atKill = await processed();
     expect(atKill).toBeLessThan(50);
     await sending;

@@ -65,6 +65,8 @@ describe.each([
     // Part-way through: some replies out, many still to come.
     await waitFor('the load to be part-way', async () => load.answeredCount() >= 30, 60_000);
     await killHard(victim!);
+    // The process that held the jobs is gone, not a launcher in front of it (test/support/child-process.ts).
+    expect(() => process.kill(victim!.pid!, 0)).toThrow(/ESRCH/);
     const answeredAtKill = load.answeredCount();
     await running;
     await settle(load, 60_000);
