@@ -333,7 +333,9 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       }
     }
     // The benchmark process's own CPU only: its children are the role processes, counted on their own rows.
-    const before = new Map<string, number>([['web', split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS], ...children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number])]);
+    // Keyed apart from the roles: a role named 'web' must not overwrite this process's own starting figure.
+    const selfBefore = split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS;
+    const before = new Map<string, number>(children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number]));
     const dbBefore = await dbBytes(wasl);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const redisPid = await redisServerPid();
@@ -345,7 +347,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const roles: LoadResult['roles'] = {};
     const self = procUsage(process.pid);
     if (split) self.cpuS = ownCpuS(process.pid);
-    roles[split ? 'load driver (the benchmark process)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - before.get('web')!, peakRssMb: self.peakRssMb };
+    roles[split ? 'load driver (the benchmark process)' : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - selfBefore, peakRssMb: self.peakRssMb };
     for (const c of children) {
       const u = procUsage(c.child.pid!);
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
