@@ -4,8 +4,8 @@
  * - **Wasl**: LOAD_CONTACTS simulated beneficiaries (default 300) each send an opening message and then
  *   LOAD_MESSAGES_EACH Arabic messages (default 3), one after another, through the website chat endpoint
  *   (`POST /api/web/messages`, the widget's own call) into the real pipeline: ingest → BullMQ engine job →
- *   drain → outbox → BullMQ outbound job → the web channel's send. Run on PostgreSQL with the roles split into three processes (web here; engine and
- *   outbound as children, so each role's CPU and memory are its own), and on PGlite in one process.
+ *   drain → outbox → BullMQ outbound job → the web channel's send. Run on PostgreSQL with the roles split into
+ *   processes of their own (so each role's CPU and memory are its own), and on PGlite in one process.
  * - **The ceiling**: a bare BullMQ two-hop echo on the same Redis — ingest queue → worker → outbound queue →
  *   worker, no database, no engine, the same concurrencies, driven by the same number of senders.
  *
