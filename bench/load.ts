@@ -29,6 +29,7 @@ import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
 import { freePort } from '../test/support/free-port';
 import { collectProfiles } from './role-profile';
+import { gcPausesBetween } from './role-gc';
 
 export interface LoadRow {
   figure: string;
@@ -240,6 +241,8 @@ export interface LoadResult {
   ingestPerS: number;
   msgPerS: number;
   repliesPerS: number;
+  /** GC pauses of 5 ms or more per role during the open loop (BENCH_GC_DIR). */
+  gc?: string | undefined;
   p50: number;
   p95: number;
   p99: number;
@@ -367,12 +370,25 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const halfPerS = msgPerS / 2;
     const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
     const watch = split ? watchDatabaseHousekeeping(wasl) : null;
+    const openLoopFrom = Date.now();
     const halfSent = await driveAtRate(url, load.devices, halfPerS, halfCount);
     await settled(wasl);
+    const openLoopTo = Date.now();
+    let gc: string | undefined;
+    if (process.env.BENCH_GC_DIR) {
+      await new Promise((r) => setTimeout(r, 2500)); // each role rewrites its file every 2 s
+      gc = children
+        .map((c) => {
+          const g = gcPausesBetween(process.env.BENCH_GC_DIR!, c.role.split(' ')[0]!, c.child.pid!, openLoopFrom, openLoopTo);
+          return `${c.role} ${g.count} (longest ${fmt(g.longestMs)} ms)`;
+        })
+        .join(', ');
+    }
     const housekeeping = await watch?.stop();
     const halfLat = await latencies(wasl, halfSent);
     const halfStages = await openLoopStageP99(wasl);
     return {
+      gc,
       half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound },
       delivery: await deliveryCheck(wasl),
       ...stage,
@@ -483,6 +499,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
         const h = r.half.housekeeping;
         put('Load: open loop at half — autovacuum busy / checkpoints started', '% / n', column, `${fmt(100 * h.autovacuumShare)} / ${h.checkpoints}`);
       }
+      if (r.gc) notes.push(`Load (${column}): GC pauses ≥ 5 ms during the open loop — ${r.gc}.`);
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
     }
     notes.push(

@@ -7,9 +7,11 @@ import { loadEnv } from '../../../src/config/load-config';
 import { startWasl } from '../../../src/app/start-wasl';
 
 import { profileUntilSignalled } from '../../../bench/role-profile';
+import { recordGcPauses } from '../../../bench/role-gc';
 
-// The load benchmark's BENCH_PROFILE_DIR: a CPU profile of this role, written when the benchmark signals.
+// The load benchmark's BENCH_PROFILE_DIR and BENCH_GC_DIR: a CPU profile of this role, its GC pauses.
 if (process.env.BENCH_PROFILE_DIR) profileUntilSignalled(process.env.BENCH_PROFILE_DIR, process.env.ROLES ?? 'roles');
+if (process.env.BENCH_GC_DIR) recordGcPauses(process.env.BENCH_GC_DIR, process.env.ROLES ?? 'roles');
 void (async () => {
   const lock = Number(process.env.FAULT_LOCK_MS ?? 1500);
   const sweepEvery = Number(process.env.FAULT_SWEEP_MS ?? 0);
