@@ -208,29 +208,20 @@ async function latencies(wasl: TestWasl, sent: Sent[]): Promise<number[]> {
   return sent.map((s) => (at.get(s.text) ?? NaN) - s.postedAt).sort((a, b) => a - b);
 }
 
-/** Median time in each stage: stored → drained (engine queue + drain) and reply written → sent (outbound). */
-async function stages(wasl: TestWasl): Promise<{ engineP50: number; outboundP50: number }> {
-  const r = await wasl.database.db.execute<{ engine: string; outbound: string }>(sql`
-    select
-      (select percentile_cont(0.5) within group (order by extract(epoch from processed_at - created_at) * 1000)
-         from messages where direction = 'in' and processed_at is not null)::text as engine,
-      (select percentile_cont(0.5) within group (order by extract(epoch from sent_at - created_at) * 1000)
-         from messages where direction = 'out' and sent_at is not null)::text as outbound`);
-  const row = (r as unknown as { rows: { engine: string; outbound: string }[] }).rows[0]!;
-  return { engineP50: Number(row.engine), outboundP50: Number(row.outbound) };
-}
-
 /**
- * The open-loop phase's p99 per stage, to say where its tail comes from: stored → processed by the engine, and
- * an echo reply written → sent (its messages are the ones whose text carries ` @`).
+ * A percentile of each stage's time: stored → processed by the engine (queue + drain), and reply written →
+ * sent by the outbound worker. `only` narrows both to one phase's messages by their text (the open loop's carry
+ * ` @`), to say where that phase's tail comes from.
  */
-async function openLoopStageP99(wasl: TestWasl): Promise<{ engine: number; outbound: number }> {
+async function stagePercentile(wasl: TestWasl, fraction: number, only?: { inbound: string; outbound: string }): Promise<{ engine: number; outbound: number }> {
+  const inbound = only ? sql`and text like ${only.inbound}` : sql`and processed_at is not null`;
+  const outbound = only ? sql`and text like ${only.outbound}` : sql`and sent_at is not null`;
   const r = await wasl.database.db.execute<{ engine: string; outbound: string }>(sql`
     select
-      (select percentile_cont(0.99) within group (order by extract(epoch from processed_at - created_at) * 1000)
-         from messages where direction = 'in' and text like '% @%')::text as engine,
-      (select percentile_cont(0.99) within group (order by extract(epoch from sent_at - created_at) * 1000)
-         from messages where direction = 'out' and text like 'echo: % @%')::text as outbound`);
+      (select percentile_cont(${fraction}::float8) within group (order by extract(epoch from processed_at - created_at) * 1000)
+         from messages where direction = 'in' ${inbound})::text as engine,
+      (select percentile_cont(${fraction}::float8) within group (order by extract(epoch from sent_at - created_at) * 1000)
+         from messages where direction = 'out' ${outbound})::text as outbound`);
   const row = (r as unknown as { rows: { engine: string; outbound: string }[] }).rows[0]!;
   return { engine: Number(row.engine), outbound: Number(row.outbound) };
 }
@@ -346,7 +337,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const load = await drive(url);
     const done = await settled(wasl);
     const lat = await latencies(wasl, load.sent);
-    const stage = await stages(wasl);
+    const median = await stagePercentile(wasl, 0.5);
     const roles: LoadResult['roles'] = {};
     const self = procUsage(process.pid);
     if (split) self.cpuS = ownCpuS(process.pid);
@@ -386,12 +377,13 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     }
     const housekeeping = await watch?.stop();
     const halfLat = await latencies(wasl, halfSent);
-    const halfStages = await openLoopStageP99(wasl);
+    const halfStages = await stagePercentile(wasl, 0.99, { inbound: '% @%', outbound: 'echo: % @%' });
     return {
       gc,
       half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound },
       delivery: await deliveryCheck(wasl),
-      ...stage,
+      engineP50: median.engine,
+      outboundP50: median.outbound,
       ingestPerS: posted / ((load.ingested - load.started) / 1000),
       msgPerS,
       repliesPerS,

@@ -5,13 +5,13 @@
  * from one made elsewhere.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { roleFile } from './role-profile';
 
 const MIN_PAUSE_MS = 5;
 const MAX_KEPT = 100_000;
 
-const fileOf = (dir: string, label: string, pid: number) => path.join(dir, `${label.replace(/[^a-z,]/g, '')}-${pid}.gc.json`);
+const fileOf = (dir: string, label: string, pid: number) => roleFile(dir, label, pid, 'gc.json');
 
 interface Pause {
   /** Epoch milliseconds when it began. */

@@ -11,6 +11,9 @@ import type { ChildProcess } from 'node:child_process';
 
 const SIGNAL = 'SIGUSR2';
 
+/** Where a role process writes what it measured of itself: `<roles>-<pid>.<ext>` in `dir`. */
+export const roleFile = (dir: string, roles: string, pid: number, ext: string) => path.join(dir, `${roles.replace(/[^a-z,]/g, '')}-${pid}.${ext}`);
+
 /** In a role process: profile until SIGUSR2, then write the profile and exit. */
 export function profileUntilSignalled(dir: string, label: string): void {
   const session = new Session();
@@ -18,7 +21,7 @@ export function profileUntilSignalled(dir: string, label: string): void {
   session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
   process.on(SIGNAL, () =>
     session.post('Profiler.stop', (err, result) => {
-      if (!err) writeFileSync(path.join(dir, `${label.replace(/[^a-z,]/g, '')}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      if (!err) writeFileSync(roleFile(dir, label, process.pid, 'cpuprofile'), JSON.stringify(result.profile));
       process.exit(err ? 1 : 0);
     }),
   );

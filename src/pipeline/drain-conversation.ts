@@ -26,7 +26,7 @@ import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
-import { insertRepliesSql, outboxEntries, replyColumns, writeRenderedReplies, type OutboxEntry } from './outbox';
+import { insertRepliesSql, outboxEntries, replyColumns } from './outbox';
 import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
@@ -158,22 +158,14 @@ export function createEngineDrain(svc: EngineServices) {
         for (const rendered of result.rendered) replies.push({ rendered, language });
         if (result.failed) failed.push(msg.id);
       }
-      // Every turn's replies in one insert, in turn order. (An action's `send` effect writes into another
-      // conversation — an e-mail link code — so no row of this conversation can slip in between.) In the common
-      // case one statement also marks the batch processed and saves the state; a failed turn or a handoff takes
-      // the separate statements.
+      // One statement marks the batch processed, saves the state and inserts every turn's replies in turn
+      // order. (An action's `send` effect writes into another conversation — an e-mail link code — so no row of
+      // this conversation can slip in between.) A failed turn's mark and a handoff's columns, rarer, follow.
       const status = mode === 'resolved' ? conv.status : mode;
-      let written: OutboxEntry[];
-      if (failed.length === 0 && Object.keys(handoff).length === 0) {
-        const rows = await runNamed(tx, FINISH_DRAIN, [conversationId, conv.channel, ...replyColumns(replies), now.toISOString(), pending.map((m) => m.id), JSON.stringify(state), status]);
-        written = outboxEntries(rows, conv.channel);
-      } else {
-        written = await writeRenderedReplies(tx, { conversationId, channel: conv.channel }, replies);
-        await runNamed(tx, MARK_PROCESSED, [pending.map((m) => m.id), now.toISOString()]);
-        // A failed turn's message keeps why.
-        if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
-        await tx.update(conversations).set({ state, status, updatedAt: now, ...handoff }).where(eq(conversations.id, conversationId));
-      }
+      const finished = await runNamed(tx, FINISH_DRAIN, [conversationId, conv.channel, ...replyColumns(replies), now.toISOString(), pending.map((m) => m.id), JSON.stringify(state), status]);
+      const written = outboxEntries(finished, conv.channel);
+      if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
+      if (Object.keys(handoff).length) await tx.update(conversations).set(handoff).where(eq(conversations.id, conversationId));
       for (const w of written) ownReplies.add(w.id);
       outbound.push(...written);
       return { processed: pending.length, outbound, ownReplies, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
@@ -215,10 +207,6 @@ const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', `select ${co
 const PENDING_INBOUND = namedStatement(
   'drain_pending_inbound',
   `select ${columnList(messages)} from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2`,
-);
-const MARK_PROCESSED = namedStatement(
-  'drain_mark_processed',
-  "update messages set status = 'processed', processed_at = $2::timestamptz, error = null where id = any($1::bigint[])",
 );
 /** Marks the batch processed, saves the state and writes the replies ($1–$4 as in `insertRepliesSql`). */
 const FINISH_DRAIN = namedStatement(

@@ -44,6 +44,10 @@ export function outboxEntries(rows: Record<string, unknown>[], channel: string):
     .map((id) => ({ id, channel: channel as ChannelName }));
 }
 
+/**
+ * Renders replies and writes them in ONE insert, in order (a flow started without a message: surveys, start-
+ * flow). The drain renders inside each turn and writes with `insertRepliesSql` as part of its own statement.
+ */
 export async function writeBotReplies(
   tx: Tx,
   renderer: ReplyRenderer,
@@ -51,19 +55,7 @@ export async function writeBotReplies(
   replies: readonly ReplyInput[],
   language: Language,
 ): Promise<OutboxEntry[]> {
-  return writeRenderedReplies(tx, to, replies.map((reply) => ({ rendered: renderer.render(reply, language, to.channel), language })));
-}
-
-/**
- * Replies already rendered (the drain renders each turn's inside the turn, to catch a template problem there),
- * each in its own language, in ONE insert: ids follow the order of `items` (one multi-row VALUES takes its ids
- * in row order), so the send chain (queue/workers.ts) keeps that order.
- */
-export async function writeRenderedReplies(
-  tx: Tx,
-  to: { conversationId: number; channel: string },
-  items: readonly { rendered: RenderedReply; language: Language }[],
-): Promise<OutboxEntry[]> {
-  if (items.length === 0) return [];
+  if (replies.length === 0) return [];
+  const items = replies.map((reply) => ({ rendered: renderer.render(reply, language, to.channel), language }));
   return outboxEntries(await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, ...replyColumns(items)]), to.channel);
 }

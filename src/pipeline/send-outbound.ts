@@ -96,10 +96,19 @@ function prepareSendStatements(db: Db) {
     .where(and(eq(messages.id, id), eq(messages.direction, 'out')))
     .limit(1)
     .prepare('wasl_send_row');
-  // The next reply of the chain comes back with the update: no round trip of its own.
+  // The next reply of the chain comes back with the update: no round trip of its own. The via- values are null
+  // unless the reply went out on a fallback channel.
   const markSent = db
     .update(messages)
-    .set({ status: 'sent', providerMessageId: sql`${sql.placeholder('providerMessageId')}`, sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`, error: null })
+    .set({
+      status: 'sent',
+      providerMessageId: sql`${sql.placeholder('providerMessageId')}`,
+      sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
+      error: null,
+      channel: sql`coalesce(${sql.placeholder('viaChannel')}::text, ${messages.channel})`,
+      text: sql`coalesce(${sql.placeholder('viaText')}::text, ${messages.text})`,
+      payload: sql`coalesce(${sql.placeholder('viaPayload')}::jsonb, ${messages.payload})`,
+    })
     .where(and(eq(messages.id, id), eq(messages.status, 'queued')))
     .returning({ next: nextReplyOf(id) })
     .prepare('wasl_send_mark_sent');
@@ -158,17 +167,16 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
           }
         : {}),
     });
-    const via = receipt.via
-      ? { channel: receipt.via.channel, text: receipt.via.text, payload: { ...payload, fallback: { from: deps.adapter.channel, reason: receipt.via.reason } } }
-      : {};
-    // The next reply of the chain comes back with the update: no round trip of its own.
-    const [updated] = receipt.via
-      ? await deps.db
-          .update(messages)
-          .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt: new Date(), error: null, ...via })
-          .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
-          .returning({ next: nextReplyOf(messageId) })
-      : await statementsOf(deps.db).markSent.execute({ messageId, providerMessageId: receipt.providerMessageId, sentAt: new Date().toISOString() });
+    // A fallback channel (WhatsApp down, SMS instead) records where and what it actually sent.
+    const via = receipt.via;
+    const [updated] = await statementsOf(deps.db).markSent.execute({
+      messageId,
+      providerMessageId: receipt.providerMessageId,
+      sentAt: new Date().toISOString(),
+      viaChannel: via?.channel ?? null,
+      viaText: via?.text ?? null,
+      viaPayload: via ? JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) : null,
+    });
     next = parseNext(updated?.next);
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
