@@ -44,7 +44,7 @@ describe('opt-out in the shared send path', () => {
   /** A researcher's message, written to the outbox and queued as the console does. */
   async function researcherWrites(conversationId: number, channel: ChannelName, text: string): Promise<number> {
     const queued = await writeOutbound(db(), { conversationId, channel, author: 'staff', staffId: null, text, language: 'ar' });
-    await wasl.queues.enqueueSend(queued.channel, queued.id);
+    await wasl.queues.enqueueSend(queued);
     return queued.id;
   }
   const markOptedOut = (contactId: number) => db().update(contacts).set({ optedOut: true }).where(eq(contacts.id, contactId));

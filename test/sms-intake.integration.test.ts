@@ -103,7 +103,7 @@ describe('SMS end to end', () => {
       .insert(messages)
       .values({ conversationId: conv!.id, direction: 'out', channel: 'sms', author: 'staff', text: 'تذكير', payload: { choices: [], language: 'ar' }, status: 'queued' })
       .returning({ id: messages.id });
-    await wasl.queues.enqueueSend('sms', queued!.id);
+    await wasl.queues.enqueueSend({ channel: 'sms', id: queued!.id, conversationId: conv!.id });
     const failed = await waitFor('the refused send', async () => {
       const [m] = await wasl.database.db.select().from(messages).where(eq(messages.id, queued!.id));
       return m!.status === 'skipped' ? m : null;

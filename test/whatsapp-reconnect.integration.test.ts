@@ -111,7 +111,7 @@ describe('WhatsApp gateway reliability (fake client, PGlite)', () => {
       .insert(messages)
       .values({ conversationId: conv!.id, direction: 'out', channel: 'whatsapp', author: 'bot', text: 'عرض خاص!', payload: { choices: [], language: 'ar' }, status: 'queued' })
       .returning();
-    await wasl.queues.enqueueSend('whatsapp', out!.id);
+    await wasl.queues.enqueueSend({ channel: 'whatsapp', id: out!.id, conversationId: conv!.id });
     await waitFor('the refusal', async () => (await db.select().from(messages).where(eq(messages.id, out!.id)))[0]!.status === 'failed');
     const [row] = await db.select().from(messages).where(eq(messages.id, out!.id));
     expect(row!.error).toMatch(/never wrote/);

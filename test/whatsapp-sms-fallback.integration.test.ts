@@ -76,7 +76,7 @@ describe('WhatsApp → SMS fallback for time-critical replies (fake client, fake
     const renderer = createReplyRenderer(wasl.content.templates, wasl.content.organisation);
     const surveyText = renderer.text('survey.intro', 'ar', 'whatsapp');
     const survey = await writeOutbound(db, { conversationId: conversation.id, channel: 'whatsapp', author: 'system', staffId: null, text: surveyText, language: 'ar', template: 'survey.intro' });
-    await wasl.queues.enqueueSend('whatsapp', survey.id);
+    await wasl.queues.enqueueSend(survey);
 
     await waitFor('the SMS', async () => sms.requests.length > 0, 20_000);
     const smsText = renderer.text('request-status.approved', 'ar', 'sms', { referenceNumber: 'BR-1448-00042', reason: 'استوفى الشروط' });
@@ -137,7 +137,7 @@ describe('WhatsApp → SMS fallback for time-critical replies (fake client, fake
       template: 'request-status.under-review',
       smsText: renderer.text('request-status.under-review', 'ar', 'sms', { referenceNumber: 'BR-1', reason: '-' }),
     });
-    await wasl.queues.enqueueSend('whatsapp', notice.id);
+    await wasl.queues.enqueueSend(notice);
     await new Promise((r) => setTimeout(r, FALLBACK_AFTER_MS + 2500));
     expect(sms.requests.length).toBe(before);
     expect(await row(notice.id)).toMatchObject({ status: 'queued', channel: 'whatsapp' });

@@ -213,7 +213,8 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       worker.on('completed', (job, result) => {
         const queue = worker.name === 'engine' ? 'engine' : worker.name.startsWith('outbound-') ? 'outbound' : null;
         const done = queue && job.finishedOn ? { queue, seconds: Math.max(0, job.finishedOn - job.timestamp) / 1000 } : null;
-        counters.jobDone(done, result === 'sent' ? worker.name.replace(/^outbound-/, '') : undefined);
+        // A send job returns how many replies it handed to the provider (queue/workers.ts).
+        counters.jobDone(done, queue === 'outbound' && typeof result === 'number' ? { channel: worker.name.replace(/^outbound-/, ''), count: result } : undefined);
       });
     }
     // Workers close before the queues and the database they use (BullMQ "going to production").

@@ -85,7 +85,7 @@ export function sendLinkCode(opts: { emailEnabled: boolean }): ActionHandler {
     const conversationId = await openConversation(ctx.tx, contact, call.language);
     const text = ctx.renderer.text(CODE_MAIL_TEMPLATE, call.language, 'email', { code, minutes: LINK_CODE_TTL_MS / 60_000 });
     const mail = await writeOutbound(ctx.tx, { conversationId, channel: 'email', author: 'system', staffId: null, text, language: call.language, template: CODE_MAIL_TEMPLATE });
-    return { outcome: 'sent', outputs: { emailAddress: address }, effects: [{ kind: 'send', messageId: mail.id, channel: 'email' }] };
+    return { outcome: 'sent', outputs: { emailAddress: address }, effects: [{ kind: 'send', messageId: mail.id, channel: 'email', conversationId: mail.conversationId }] };
   };
 }
 

@@ -92,7 +92,7 @@ function languageOf(conv: ConversationRow, fallback: 'ar' | 'en'): 'ar' | 'en' {
 export function createConversationOps(deps: ConversationOpsDeps) {
   const { db } = deps;
   const send = async (queued: QueuedOutbound[]) => {
-    for (const q of queued) await deps.queues.enqueueSend(q.channel, q.id);
+    for (const q of queued) await deps.queues.enqueueSend(q);
   };
 
   /**

@@ -4,6 +4,7 @@
  * send with `queues.enqueueSend` only after its transaction commits (transactional outbox, ARCHITECTURE.md step 3).
  */
 import type { ChannelName } from '../messages/channel-name';
+import type { QueuedReply } from '../queue/queues';
 import type { OutboundAttachment, OutboundPayload } from '../messages/outbound-message';
 import type { DbOrTx } from '../store/database';
 import { messages } from '../store/schema';
@@ -21,11 +22,8 @@ export interface OutboundDraft {
   attachment?: OutboundAttachment;
 }
 
-export interface QueuedOutbound {
-  id: number;
-  channel: ChannelName;
-  conversationId: number;
-}
+/** The committed row, for `queues.enqueueSend`. */
+export type QueuedOutbound = QueuedReply;
 
 export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedOutbound> {
   const payload: OutboundPayload = {

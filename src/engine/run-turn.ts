@@ -34,7 +34,7 @@ export type TurnEffect =
   /** Replace the stored text of an inbound message (a national ID is kept only sealed). */
   | { kind: 'redact-input'; text: string }
   /** An action wrote a message into another conversation's outbox; it is queued once the turn commits. */
-  | { kind: 'send'; messageId: number; channel: ChannelName };
+  | { kind: 'send'; messageId: number; channel: ChannelName; conversationId: number };
 
 export interface ActionCall {
   name: ActionName;

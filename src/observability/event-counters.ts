@@ -17,7 +17,7 @@ export interface EventCounters {
    * A finished job: the time it spent from being queued to being done (engine drain, outbound send) and, for a
    * reply that went out, its channel — both in the same round trip.
    */
-  jobDone(done: { queue: string; seconds: number } | null, sentOn?: string): void;
+  jobDone(done: { queue: string; seconds: number } | null, sent?: { channel: string; count: number }): void;
   snapshot(): Promise<CountersSnapshot>;
   /** Writes what is pending and stops the timer. */
   close(): Promise<void>;
@@ -58,8 +58,8 @@ export function createEventCounters(redis: Redis, prefix: string, log: Logger): 
   timer.unref();
   return {
     messageIn: (channel) => add(messagesKey, `in:${channel}`, 1),
-    jobDone(done, sentOn) {
-      if (sentOn !== undefined) add(messagesKey, `out:${sentOn}`, 1);
+    jobDone(done, sent) {
+      if (sent?.count) add(messagesKey, `out:${sent.channel}`, sent.count);
       if (done) {
         const { queue, seconds } = done;
         const bucket = LATENCY_BUCKETS.find((b) => seconds <= b);

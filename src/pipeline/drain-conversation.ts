@@ -16,8 +16,7 @@ import { runTurn, type TextUnderstanding, type TurnResult } from '../engine/run-
 import type { FaqResponder } from '../faq/faq-responder';
 import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
-import type { ChannelName } from '../messages/channel-name';
-import type { Queues } from '../queue/queues';
+import { firstOfEachConversation, type QueuedReply, type Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
 import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
@@ -51,9 +50,8 @@ export interface EngineServices {
 
 export interface DrainOutcome {
   processed: number;
-  outbound: { id: number; channel: ChannelName }[];
-  /** Which of `outbound` are this conversation's own replies (the rest were written elsewhere by actions). */
-  ownReplies: ReadonlySet<number>;
+  /** The replies written: this conversation's, and any an action wrote into another (an e-mail link code). */
+  outbound: QueuedReply[];
   more: boolean;
   /** A handoff happened in this drain (a new escalation, or a waiting chat became urgent). */
   escalated?: boolean;
@@ -117,10 +115,10 @@ export function createEngineDrain(svc: EngineServices) {
       // NO KEY UPDATE, not UPDATE: ingest share-locks the row (KEY SHARE) to store a message, and must not wait
       // for this drain to commit; console actions and survey jobs take FOR UPDATE and still wait (ingest.ts).
       const [locked] = await runNamed(tx, LOCK_CONVERSATION, [conversationId]);
-      if (!locked) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
+      if (!locked) return { processed: 0, outbound: [], more: false };
       const conv = rowOf(conversations, locked);
       const pending = (await runNamed(tx, PENDING_INBOUND, [conversationId, DRAIN_BATCH])).map((m) => rowOf(messages, m));
-      if (pending.length === 0) return { processed: 0, outbound: [], ownReplies: new Set(), more: false };
+      if (pending.length === 0) return { processed: 0, outbound: [], more: false };
 
       let state = parseConversationState(conv.state);
       let mode: TurnMode = conv.status;
@@ -128,7 +126,6 @@ export function createEngineDrain(svc: EngineServices) {
       let heldInbound = false;
       const handoff: Partial<typeof conversations.$inferInsert> = {};
       const outbound: DrainOutcome['outbound'] = [];
-      const ownReplies = new Set<number>();
       const failed: number[] = [];
       const replies: { rendered: RenderedReply; language: Language }[] = [];
       const now = svc.clock();
@@ -149,7 +146,7 @@ export function createEngineDrain(svc: EngineServices) {
             mode = 'bot';
             Object.assign(handoff, { handoffReason: null, handoffPriority: null, handedOffAt: null, assigneeStaffId: null, researcherGender: null });
           } else if (effect.kind === 'send') {
-            outbound.push({ id: effect.messageId, channel: effect.channel });
+            outbound.push({ id: effect.messageId, channel: effect.channel, conversationId: effect.conversationId });
           } else {
             await tx.update(messages).set({ text: effect.text }).where(eq(messages.id, msg.id));
           }
@@ -163,12 +160,11 @@ export function createEngineDrain(svc: EngineServices) {
       // this conversation can slip in between.) A failed turn's mark and a handoff's columns, rarer, follow.
       const status = mode === 'resolved' ? conv.status : mode;
       const finished = await runNamed(tx, FINISH_DRAIN, [conversationId, conv.channel, ...replyColumns(replies), now.toISOString(), pending.map((m) => m.id), JSON.stringify(state), status]);
-      const written = outboxEntries(finished, conv.channel);
+      const written = outboxEntries(finished, { conversationId, channel: conv.channel });
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
       if (Object.keys(handoff).length) await tx.update(conversations).set(handoff).where(eq(conversations.id, conversationId));
-      for (const w of written) ownReplies.add(w.id);
       outbound.push(...written);
-      return { processed: pending.length, outbound, ownReplies, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
+      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
     });
   }
 
@@ -181,11 +177,8 @@ export function createEngineDrain(svc: EngineServices) {
       svc.log.debug({ err, conversationId }, 'drain aborted; running it again with each turn isolated');
       outcome = await drainOnce(conversationId, true);
     }
-    // Only the first reply of this conversation is queued now; each sent reply hands on to the next
-    // (queue/workers.ts), so they go out in order without waiting on each other. Rows written into other
-    // conversations (an action's mail, say) start chains of their own.
-    const own = outcome.outbound.filter((o) => outcome.ownReplies.has(o.id));
-    for (const o of [...own.slice(0, 1), ...outcome.outbound.filter((o) => !outcome.ownReplies.has(o.id))]) await svc.queues.enqueueSend(o.channel, o.id);
+    // One request per conversation and channel: its send job sends every reply queued there, in order.
+    for (const o of firstOfEachConversation(outcome.outbound)) await svc.queues.enqueueSend(o);
     if (outcome.more) await svc.queues.requestDrain(conversationId);
     if (svc.signal && (outcome.escalated || outcome.heldInbound)) {
       // Committed already: a lost signal costs promptness only (the console's watcher polls as a safety net).

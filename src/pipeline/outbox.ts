@@ -4,15 +4,14 @@
  */
 import type { ReplyInput } from '../messages/outbound-message';
 import type { ChannelName } from '../messages/channel-name';
+import type { QueuedReply } from '../queue/queues';
 import type { Tx } from '../store/database';
 import { namedStatement, runNamed } from '../store/named-statement';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import type { Language } from '../templating/template-catalog';
 
-export interface OutboxEntry {
-  id: number;
-  channel: ChannelName;
-}
+/** A reply written here, for `queues.enqueueSend` once the transaction has committed. */
+export type OutboxEntry = QueuedReply;
 
 /**
  * The insert of replies as SQL, its parameters named by the caller: one statement text for any number of replies
@@ -37,11 +36,11 @@ export function replyColumns(items: readonly { rendered: RenderedReply; language
 }
 
 /** The rows the insert returned, in id order: RETURNING's order is not promised by SQL; the ids are. */
-export function outboxEntries(rows: Record<string, unknown>[], channel: string): OutboxEntry[] {
+export function outboxEntries(rows: Record<string, unknown>[], to: { conversationId: number; channel: string }): OutboxEntry[] {
   return rows
     .map((r) => Number(r.id))
     .sort((a, b) => a - b)
-    .map((id) => ({ id, channel: channel as ChannelName }));
+    .map((id) => ({ id, channel: to.channel as ChannelName, conversationId: to.conversationId }));
 }
 
 /**
@@ -57,5 +56,5 @@ export async function writeBotReplies(
 ): Promise<OutboxEntry[]> {
   if (replies.length === 0) return [];
   const items = replies.map((reply) => ({ rendered: renderer.render(reply, language, to.channel), language }));
-  return outboxEntries(await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, ...replyColumns(items)]), to.channel);
+  return outboxEntries(await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, ...replyColumns(items)]), to);
 }

@@ -1,16 +1,15 @@
 /**
- * Step 3 of the path of one message: an outbound row becomes one provider send. The job id is the message id
- * and the row's status is checked first, so a retried or re-added job never sends twice what was sent.
+ * Step 3 of the path of one message: a conversation's queued outbound rows become provider sends, oldest first.
+ * One send job per conversation at a time runs them (the queue's deduplication, queue/queues.ts; ADR 0009), so
+ * replies go out in the order they were written without a reply ever waiting on a sibling's job, and the row's
+ * `queued` status, checked in the statement that reads it, keeps a retried job from sending twice what was sent.
  */
-import { and, eq, exists, lt, sql, type Placeholder } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
-import { UnrecoverableError } from 'bullmq';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { DocumentStore } from '../documents/document-store';
-import type { ChannelName } from '../messages/channel-name';
 import type { Db } from '../store/database';
 import { contacts, conversations, messages } from '../store/schema';
 import type { SignalConversation } from './conversation-signals';
@@ -25,43 +24,11 @@ export interface SendDeps {
   signal?: SignalConversation;
 }
 
-const earlierReply = alias(messages, 'earlier_reply');
-
 /**
- * `wait-for-earlier`: an earlier reply of the same conversation is still queued; this one must not overtake it.
- * `skipped`: the contact opted out (pipeline/opt-out-policy.ts); the row says so.
+ * `sent`: handed to the provider and recorded; `more` says whether another reply of the conversation was queued.
+ * `skipped`: the contact opted out (pipeline/opt-out-policy.ts). `failed`: refused for good; the row says why.
  */
-export type SendOutcome = 'sent' | 'already-done' | 'missing' | 'wait-for-earlier' | 'skipped';
-
-/** A queued reply to hand the send on to: the next one of the same conversation. */
-export interface NextReply {
-  id: number;
-  channel: ChannelName;
-}
-
-const nextReplyOf = (messageId: number | Placeholder) => sql<string | null>`(
-  select n.id || ' ' || n.channel from ${messages} n
-  where n.conversation_id = (select m.conversation_id from ${messages} m where m.id = ${messageId})
-    and n.direction = 'out' and n.status = 'queued' and n.id > ${messageId}
-  order by n.id limit 1)`;
-
-const parseNext = (v: string | null | undefined): NextReply | null => {
-  if (!v) return null;
-  const [id, channel] = v.split(' ');
-  return { id: Number(id), channel: channel as ChannelName };
-};
-
-/**
- * The reply written after `messageId` in its conversation, still queued, once `messageId` itself is done with
- * (sent, skipped or failed). Replies are sent one after another along this chain (queue/workers.ts), so a drain
- * queues only its first reply and none of the others waits for an earlier one to go out first.
- */
-export async function nextQueuedReply(db: Db, messageId: number): Promise<NextReply | null> {
-  const r = await db.execute<{ next: string | null }>(sql`
-    select ${nextReplyOf(messageId)} as next
-    where exists (select 1 from ${messages} m where m.id = ${messageId} and m.status <> 'queued')`);
-  return parseNext((r as unknown as { rows: { next: string | null }[] }).rows[0]?.next);
-}
+export type ReplyOutcome = { outcome: 'sent'; more: boolean } | { outcome: 'skipped' | 'failed' };
 
 /**
  * The two statements every send runs, built once per database: drizzle otherwise compiles a query's SQL on each
@@ -70,34 +37,30 @@ export async function nextQueuedReply(db: Db, messageId: number): Promise<NextRe
  */
 function prepareSendStatements(db: Db) {
   const id = sql.placeholder('messageId');
-  const row = db
+  // The conversation's oldest queued reply on this channel (messages_queued_outbound_by_conversation_idx).
+  const first = db
     .select({
       message: messages,
       channelUserId: contacts.channelUserId,
       optedOut: contacts.optedOut,
       conversationStatus: conversations.status,
-      waitsForEarlier: exists(
-        db
-          .select({ id: earlierReply.id })
-          .from(earlierReply)
-          .where(
-            and(
-              eq(earlierReply.conversationId, messages.conversationId),
-              eq(earlierReply.direction, 'out'),
-              eq(earlierReply.status, 'queued'),
-              lt(earlierReply.id, messages.id),
-            ),
-          ),
-      ).mapWith(Boolean),
     })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .where(and(eq(messages.id, id), eq(messages.direction, 'out')))
+    .where(
+      and(
+        eq(messages.conversationId, sql.placeholder('conversationId')),
+        eq(messages.direction, 'out'),
+        eq(messages.status, 'queued'),
+        eq(messages.channel, sql.placeholder('channel')),
+      ),
+    )
+    .orderBy(messages.id)
     .limit(1)
-    .prepare('wasl_send_row');
-  // The next reply of the chain comes back with the update: no round trip of its own. The via- values are null
-  // unless the reply went out on a fallback channel.
+    .prepare('wasl_send_first_queued');
+  // Whether another reply waits comes back with the update: the job stops without a read that finds nothing.
+  // The via- values are null unless the reply went out on a fallback channel.
   const markSent = db
     .update(messages)
     .set({
@@ -110,9 +73,13 @@ function prepareSendStatements(db: Db) {
       payload: sql`coalesce(${sql.placeholder('viaPayload')}::jsonb, ${messages.payload})`,
     })
     .where(and(eq(messages.id, id), eq(messages.status, 'queued')))
-    .returning({ next: nextReplyOf(id) })
+    .returning({
+      // Spelt out: drizzle writes a column in RETURNING unqualified, which inside the subquery would mean n's.
+      more: sql<boolean>`exists (select 1 from messages n where n.conversation_id = messages.conversation_id
+        and n.direction = 'out' and n.status = 'queued' and n.id > messages.id)`,
+    })
     .prepare('wasl_send_mark_sent');
-  return { row, markSent };
+  return { first, markSent };
 }
 
 const prepared = new WeakMap<Db, ReturnType<typeof prepareSendStatements>>();
@@ -122,14 +89,20 @@ function statementsOf(db: Db) {
   return statements;
 }
 
-export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{ outcome: SendOutcome; next?: NextReply | null }> {
-  // Several workers send at once; replies of one conversation must still arrive in the order they were written
-  // (an introduction before its question). A failed earlier reply does not hold the later ones back. Asked in
-  // the same query as the row itself: one round trip per send.
-  const [row] = await statementsOf(deps.db).row.execute({ messageId });
-  if (!row) return { outcome: 'missing' };
-  if (row.message.status !== 'queued') return { outcome: 'already-done' };
-  if (row.waitsForEarlier) return { outcome: 'wait-for-earlier' };
+export type QueuedRow = NonNullable<Awaited<ReturnType<typeof firstQueuedReply>>>;
+
+/** The oldest reply of `conversationId` still queued on `channel`, with what sending it needs; null if none. */
+export async function firstQueuedReply(db: Db, conversationId: number, channel: string) {
+  const [row] = await statementsOf(db).first.execute({ conversationId, channel });
+  return row ?? null;
+}
+
+/**
+ * Sends one queued reply. Throws what the provider threw when it may succeed later (the worker retries, waits or
+ * pauses the channel); a reply refused for good is marked failed and the sending goes on with the next.
+ */
+export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOutcome> {
+  const messageId = row.message.id;
   const payload = outboundPayloadSchema.parse(row.message.payload);
   // Checked at send time, not when written: an opt-out that arrives while a reply waits in the queue still counts.
   if (row.optedOut && !mayReachOptedOut(payload.template)) {
@@ -141,11 +114,13 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
     return { outcome: 'skipped' };
   }
   const file = payload.attachment;
-  let next: NextReply | null = null;
   if (file && !deps.documents) {
-    await markFailed(deps.db, messageId, 'this process has no document store to read the attachment from');
-    throw new UnrecoverableError(`message ${messageId} carries a file but the outbound worker has no document store`);
+    const reason = 'this process has no document store to read the attachment from';
+    deps.log.error({ messageId }, `outbound message carries a file but ${reason}`);
+    await markFailed(deps.db, messageId, reason);
+    return { outcome: 'failed' };
   }
+  let more: boolean;
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -177,11 +152,12 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
       viaText: via?.text ?? null,
       viaPayload: via ? JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) : null,
     });
-    next = parseNext(updated?.next);
+    more = updated?.more ?? true;
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
+      deps.log.warn({ err, messageId }, 'the provider refused the reply for good');
       await markFailed(deps.db, messageId, err.message);
-      throw new UnrecoverableError(err.message);
+      return { outcome: 'failed' };
     }
     throw err;
   }
@@ -195,10 +171,10 @@ export async function sendOutbound(deps: SendDeps, messageId: number): Promise<{
       deps.log.warn({ err, messageId }, 'could not signal the console about a sent reply');
     }
   }
-  return { outcome: 'sent', next };
+  return { outcome: 'sent', more };
 }
 
-/** Called when the last attempt fails too: the console shows the message as failed. */
+/** A reply that will not go out (refused, or its last attempt failed too): the console shows it as failed. */
 export async function markFailed(db: Db, messageId: number, reason: string): Promise<void> {
   await db
     .update(messages)

@@ -28,7 +28,7 @@ export function createFlowStarter(svc: TurnServices): FlowStarter {
     const language = result.state.language ?? svc.content.organisation.defaultLanguage;
     const outbound = await writeBotReplies(tx, svc.renderer, { conversationId: conv.id, channel: conv.channel }, result.replies, language);
     // An action of the flow's first steps may write into another outbox (e.g. a mail); queued after commit too.
-    for (const e of result.effects) if (e.kind === 'send') outbound.push({ id: e.messageId, channel: e.channel });
+    for (const e of result.effects) if (e.kind === 'send') outbound.push({ id: e.messageId, channel: e.channel, conversationId: e.conversationId });
     const handoff = result.effects.filter((e): e is Extract<TurnEffect, { kind: 'handoff' }> => e.kind === 'handoff').at(-1) ?? null;
     return { state: result.state, outbound, handoff };
   };

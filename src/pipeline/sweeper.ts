@@ -26,13 +26,14 @@ export async function sweepStrandedWork(
     .where(and(eq(messages.direction, 'in'), eq(messages.status, 'received'), lt(messages.createdAt, cutoff)))
     .limit(500);
   for (const d of drains) await deps.queues.requestDrain(d.conversationId);
+  // One request per conversation and channel covers all its queued replies (its send job sends them in order).
   const sends = await deps.db
-    .select({ id: messages.id, channel: messages.channel })
+    .select({ conversationId: messages.conversationId, channel: messages.channel, id: sql<number>`min(${messages.id})`.mapWith(Number) })
     .from(messages)
     .where(and(eq(messages.direction, 'out'), eq(messages.status, 'queued'), lt(messages.createdAt, cutoff)))
-    .orderBy(sql`${messages.id}`)
+    .groupBy(messages.conversationId, messages.channel)
     .limit(1000);
-  for (const s of sends) await deps.queues.enqueueSend(s.channel as ChannelName, s.id);
+  for (const s of sends) await deps.queues.enqueueSend({ ...s, channel: s.channel as ChannelName });
   return { drains: drains.length, sends: sends.length };
 }
 

@@ -126,7 +126,7 @@ export async function completeDataRequest(deps: DataRequestDeps, c: CompleteData
     });
     return { done: done!, fileKeys, notice };
   });
-  if (notice) await deps.queues.enqueueSend(notice.channel, notice.id);
+  if (notice) await deps.queues.enqueueSend(notice);
   if (fileKeys.length) {
     const filesRemoved = await removeUnreferencedFiles(deps.db, deps.documents, fileKeys);
     const outcome = { ...(done.outcome as Record<string, unknown>), filesRemoved };
@@ -161,7 +161,7 @@ export async function rejectDataRequest(deps: DataRequestDeps, r: { id: number; 
     });
     return { done: done!, notice };
   });
-  if (notice) await deps.queues.enqueueSend(notice.channel, notice.id);
+  if (notice) await deps.queues.enqueueSend(notice);
   return done;
 }
 

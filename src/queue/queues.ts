@@ -14,8 +14,16 @@ export const outboundQueueName = (channel: ChannelName) => `outbound-${channel}`
 
 export const drainJobSchema = z.object({ conversationId: z.number().int().positive() });
 export type DrainJob = z.infer<typeof drainJobSchema>;
-export const sendJobSchema = z.object({ messageId: z.number().int().positive() });
+/** Send the conversation's queued replies, oldest first; `messageId` is the reply that asked, for the logs. */
+export const sendJobSchema = z.object({ conversationId: z.number().int().positive(), messageId: z.number().int().positive() });
 export type SendJob = z.infer<typeof sendJobSchema>;
+
+/** A reply committed to the outbox as `queued`: what a send is asked for. */
+export interface QueuedReply {
+  id: number;
+  channel: ChannelName;
+  conversationId: number;
+}
 
 /** One survey's prompt, its one reminder, or its expiry (src/surveys). */
 export const surveyJobSchema = z.object({
@@ -24,10 +32,20 @@ export const surveyJobSchema = z.object({
 });
 export type SurveyJob = z.infer<typeof surveyJobSchema>;
 
+/** One reply per conversation and channel: asking once covers all of a conversation's queued replies. */
+export function firstOfEachConversation(replies: readonly QueuedReply[]): QueuedReply[] {
+  const seen = new Set<string>();
+  return replies.filter((r) => {
+    const key = `${r.channel} ${r.conversationId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export const drainJobName = 'conversation.drain';
 export const sendJobName = 'message.send';
 
-export const outboundJobId = (messageId: number) => `msg-${messageId}`;
 /** Derived from the subject, so a second trigger for the same service finds the job already there. */
 export const surveyJobId = (subject: { kind: string; id: number | string }, step: SurveyJob['step'] = 'send') =>
   step === 'send' ? `survey-${subject.kind}-${subject.id}` : `survey-${subject.kind}-${subject.id}-${step}`;
@@ -39,7 +57,11 @@ export interface Queues {
   surveys: Queue<SurveyJob>;
   /** Ask for a drain of this conversation; many asks while one drain is active collapse into one more. */
   requestDrain(conversationId: number): Promise<void>;
-  enqueueSend(channel: ChannelName, messageId: number): Promise<void>;
+  /**
+   * Ask for a conversation's queued replies to be sent. One send job per conversation at a time, like drains: a
+   * request while one is active is kept and re-created when it finishes (ADR 0009).
+   */
+  enqueueSend(reply: QueuedReply): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,17 +90,19 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
         },
       );
     },
-    async enqueueSend(channel, messageId) {
-      await outbound[channel].add(
+    async enqueueSend(reply) {
+      await outbound[reply.channel].add(
         sendJobName,
-        { messageId },
+        { conversationId: reply.conversationId, messageId: reply.id },
         {
-          jobId: outboundJobId(messageId),
+          // Whatever runs, runs the conversation's sending: a request while a job waits is already covered by it,
+          // one while a job is active is kept for when it finishes, so no reply written meanwhile is left behind
+          // and no two workers ever send one conversation's replies at once (their order is the outbox's).
+          deduplication: { id: `conv-${reply.conversationId}`, keepLastIfActive: true },
           attempts: 8,
           backoff: { type: 'exponential', delay: 2000 },
-          // Kept an hour so a re-add by the sweeper in that window is a no-op; after that the message row's
-          // status (no longer `queued`) is what prevents a second send.
-          removeOnComplete: { age: 3600 },
+          // The last thousand stay for a look at what happened (attempts, timings); nothing depends on them.
+          removeOnComplete: { count: 1000 },
           removeOnFail: { age: 7 * 24 * 3600 },
         },
       );

@@ -4,11 +4,11 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
-import { markFailed, nextQueuedReply, sendOutbound, type NextReply } from '../pipeline/send-outbound';
+import { firstQueuedReply, markFailed, sendReply } from '../pipeline/send-outbound';
 import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
-import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema, type Queues } from './queues';
+import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema, type QueuedReply, type Queues } from './queues';
 
 export function createEngineWorker(opts: {
   connection: ConnectionOptions;
@@ -37,8 +37,12 @@ export function createEngineWorker(opts: {
   return worker;
 }
 
-/** How long a reply waits before checking again whether the earlier replies of its conversation went out. */
-const ORDER_WAIT_MS = 150;
+/**
+ * Replies one send job sends before handing on to a fresh job of the same conversation: the fresh job goes to the
+ * back of the queue, so one long backlog (a researcher's ten messages) does not keep a worker from everyone else.
+ * Where the provider has a rate limit it is one: BullMQ's limiter counts jobs, not the sends inside them.
+ */
+const REPLIES_PER_JOB = 10;
 
 export function createOutboundWorker(opts: {
   connection: ConnectionOptions;
@@ -46,7 +50,7 @@ export function createOutboundWorker(opts: {
   adapter: ChannelAdapter;
   db: Db;
   log: Logger;
-  /** Hands a conversation's sending on to its next queued reply (the chain in pipeline/send-outbound.ts). */
+  /** To hand a conversation's remaining replies on to a fresh job of its own (see REPLIES_PER_JOB). */
   queues: Pick<Queues, 'enqueueSend'>;
   concurrency: number;
   /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
@@ -57,14 +61,15 @@ export function createOutboundWorker(opts: {
   lockDurationMs?: number;
 }): Worker {
   const { adapter } = opts;
-  // Best effort: a link lost here (Redis down, process killed) is found by the sweeper, or by the next reply's
-  // own job, which waits for this one (`wait-for-earlier`).
-  const handOn = async (messageId: number, known?: NextReply | null) => {
+  const deps = { db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const perJob = adapter.capabilities.rateLimit ? 1 : REPLIES_PER_JOB;
+  // Asked while this job is active, so kept by the queue and created when it finishes (queue/queues.ts). Best
+  // effort: a request lost here (Redis down) is the sweeper's to find.
+  const handOn = async (reply: QueuedReply) => {
     try {
-      const next = known !== undefined ? known : await nextQueuedReply(opts.db, messageId);
-      if (next) await opts.queues.enqueueSend(next.channel, next.id);
+      await opts.queues.enqueueSend(reply);
     } catch (err) {
-      opts.log.warn({ err, messageId }, 'could not queue the next reply of the conversation; the sweeper will');
+      opts.log.warn({ err, conversationId: reply.conversationId }, "could not queue the conversation's remaining replies; the sweeper will");
     }
   };
   const worker: Worker = new Worker(
@@ -79,33 +84,47 @@ export function createOutboundWorker(opts: {
       }
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
-      try {
-        const { outcome, next } = await sendOutbound(
-          { db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
-          parsed.data.messageId,
-        );
-        if (outcome === 'wait-for-earlier') {
-          // Step aside without using an attempt; the earlier reply is being sent by another worker, which hands
-          // on to this one when it is done (an add of an existing job id is a no-op, so this wait is the bound).
-          await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
-          throw new DelayedError();
+      const { conversationId } = parsed.data;
+      // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
+      let done = 0;
+      let sent = 0;
+      for (;;) {
+        const row = await firstQueuedReply(opts.db, conversationId, adapter.channel);
+        if (!row) return sent;
+        const reply = { id: row.message.id, channel: adapter.channel, conversationId };
+        if (done === perJob) {
+          await handOn(reply);
+          return sent;
         }
-        await handOn(parsed.data.messageId, next);
-        return outcome;
-      } catch (err) {
-        if (err instanceof DelayedError) throw err;
-        // A wait that concerns one recipient only (a chat's own limit) sets this job aside, without using up an
-        // attempt, and leaves the queue to everyone else.
-        if (err instanceof ChannelDeliveryError && err.retryAfterMs && err.retryScope === 'message') {
-          await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-          throw new DelayedError();
+        let result;
+        try {
+          result = await sendReply(deps, row);
+        } catch (err) {
+          // A wait that concerns one recipient only (a chat's own limit) sets this conversation aside, without
+          // using up an attempt, and leaves the queue to everyone else; its later replies wait with it.
+          if (err instanceof ChannelDeliveryError && err.retryAfterMs && err.retryScope === 'message') {
+            await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+            throw new DelayedError();
+          }
+          // A provider's "slow down" pauses the whole channel queue without using up an attempt.
+          if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
+            await worker.rateLimit(err.retryAfterMs);
+            throw Worker.RateLimitError();
+          }
+          const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          // Attempts are counted per reply: the one failing now gets a fresh job with all of its own, and one that
+          // used them all is marked failed without holding the later ones back.
+          if (lastAttempt || done > 0) {
+            opts.log.warn({ err, messageId: reply.id, attempts: job.attemptsMade + 1, exhausted: lastAttempt }, 'send failed');
+            if (lastAttempt) await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
+            await handOn(reply);
+            return sent;
+          }
+          throw err;
         }
-        // A provider's "slow down" pauses the whole channel queue without using up an attempt.
-        if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
-          await worker.rateLimit(err.retryAfterMs);
-          throw Worker.RateLimitError();
-        }
-        throw err;
+        done++;
+        if (result.outcome === 'sent') sent++;
+        if (result.outcome === 'sent' && !result.more) return sent;
       }
     },
     {
@@ -116,15 +135,9 @@ export function createOutboundWorker(opts: {
       ...(adapter.capabilities.rateLimit ? { limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs } } : {}),
     },
   );
-  worker.on('failed', async (job, err) => {
-    if (!job) return;
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
-    opts.log.warn({ err, jobId: job.id, attempts: job.attemptsMade, exhausted }, 'send failed');
-    const { messageId } = sendJobSchema.parse(job.data);
-    if (exhausted) await markFailed(opts.db, messageId, err.message).catch(() => undefined);
-    // A reply that failed for good does not hold the later ones back (nextQueuedReply checks it is no longer queued).
-    await handOn(messageId);
-  });
+  // What fails the job itself — a malformed payload, the database down through every attempt, a job stalled too
+  // often — leaves its replies queued: the sweeper asks again for them.
+  worker.on('failed', (job, err) => opts.log.warn({ err, jobId: job?.id, data: job?.data, attempts: job?.attemptsMade }, 'send job failed'));
   worker.on('error', (err) => opts.log.error({ err, channel: adapter.channel }, 'outbound worker error'));
   return worker;
 }

@@ -77,7 +77,7 @@ export async function changeRequestStatus(deps: RequestStatusDeps, change: Statu
     });
     return { requestId: req.id, from: req.status, to: change.to, notice, conversationId: req.conversationId };
   });
-  if (result.notice) await deps.queues.enqueueSend(result.notice.channel, result.notice.id);
+  if (result.notice) await deps.queues.enqueueSend(result.notice);
   let surveyScheduled = false;
   // Policy step 7: the "served" state triggers the satisfaction survey.
   if (change.to === 'served' && deps.scheduleSurvey) {

@@ -8,13 +8,12 @@
 import { eq } from 'drizzle-orm';
 import { frameSchema, type ConversationState } from '../engine/conversation-state';
 import { runTurn } from '../engine/run-turn';
-import type { ChannelName } from '../messages/channel-name';
 import type { EngineServices } from '../pipeline/drain-conversation';
 import type { Tx } from '../store/database';
 import { conversations } from '../store/schema';
 import type { Language } from '../templating/template-catalog';
 import { createEngineDepsFactory } from '../pipeline/engine-deps';
-import { writeBotReplies } from '../pipeline/outbox';
+import { writeBotReplies, type OutboxEntry } from '../pipeline/outbox';
 import { SURVEY_FLOW } from './survey-flow';
 
 export type SurveyEngine = Pick<
@@ -36,7 +35,7 @@ export function createSurveyStepRunner(svc: SurveyEngine) {
     conv: ConversationRow,
     state: ConversationState,
     opts: { data: Record<string, string | number>; language: Language; now: Date },
-  ): Promise<{ id: number; channel: ChannelName }[]> {
+  ): Promise<OutboxEntry[]> {
     const loaded = svc.content.flows.get(SURVEY_FLOW);
     if (!loaded) throw new Error(`flow "${SURVEY_FLOW}" is not loaded`);
     const frame = frameSchema.parse({ flow: SURVEY_FLOW, revision: loaded.revision, step: loaded.flow.start, data: opts.data });

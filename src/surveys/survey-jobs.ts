@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Organisation } from '../config/organisation-schema';
 import { parseConversationState, type ConversationState } from '../engine/conversation-state';
 import { MAIN_MENU_FLOW } from '../engine/flow-catalog';
-import { surveyJobId, type Queues, type SurveyJob } from '../queue/queues';
+import { firstOfEachConversation, surveyJobId, type Queues, type SurveyJob } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
 import { beneficiaries, contacts, conversations, messages, surveys } from '../store/schema';
 import type { FlowCatalog } from '../engine/flow-catalog';
@@ -113,7 +113,7 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
   });
 
   if ('outbound' in result && result.outbound && result.sent) {
-    for (const o of result.outbound) await deps.queues.enqueueSend(o.channel, o.id);
+    for (const o of firstOfEachConversation(result.outbound)) await deps.queues.enqueueSend(o);
     await addFollowUpJobs(deps, result.sent, now);
     deps.log.info({ surveyId, channel: result.sent?.channel }, 'survey sent');
   }
@@ -158,7 +158,7 @@ async function remindSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Surv
     await tx.update(surveys).set({ remindedAt: now }).where(eq(surveys.id, surveyId));
     return { done: 'reminded' as const, outbound };
   });
-  for (const o of ('outbound' in result && result.outbound) || []) await deps.queues.enqueueSend(o.channel, o.id);
+  for (const o of firstOfEachConversation(('outbound' in result && result.outbound) || [])) await deps.queues.enqueueSend(o);
   return { done: result.done };
 }
 

@@ -9,7 +9,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findBeneficiaryByMobile } from '../../beneficiaries/link-by-mobile';
 import { normalizeForMatch } from '../../engine/commands';
-import type { Queues } from '../../queue/queues';
+import type { QueuedReply, Queues } from '../../queue/queues';
 import { takeInboundSeq } from '../../pipeline/ingest';
 import type { Db, Tx } from '../../store/database';
 import { beneficiaries, contacts, conversations, messages } from '../../store/schema';
@@ -55,7 +55,7 @@ export type SubscriptionOutcome = 'ingest' | 'opted-out' | 'opted-in' | 'kept-wh
  */
 export async function handleSubscription(deps: SubscriptionDeps, m: SmsInbound): Promise<SubscriptionOutcome> {
   const keyword = subscriptionKeyword(m.text);
-  const result = await deps.db.transaction(async (tx): Promise<{ outcome: SubscriptionOutcome; send?: number }> => {
+  const result = await deps.db.transaction(async (tx): Promise<{ outcome: SubscriptionOutcome; send?: QueuedReply | undefined }> => {
     const [contact] = await tx
       .select()
       .from(contacts)
@@ -81,7 +81,7 @@ export async function handleSubscription(deps: SubscriptionDeps, m: SmsInbound):
     await storeWithoutEngine(tx, deps.renderer, contactId, m, null);
     return { outcome: 'kept-while-opted-out' };
   });
-  if (result.send) await deps.queues.enqueueSend('sms', result.send);
+  if (result.send) await deps.queues.enqueueSend(result.send);
   if (result.outcome !== 'ingest') deps.log.info({ outcome: result.outcome }, 'sms subscription keyword or opted-out sender');
   return result.outcome;
 }
@@ -113,7 +113,7 @@ async function storeWithoutEngine(
   contactId: number,
   m: SmsInbound,
   reply: { template: string; language: 'ar' | 'en' } | null,
-): Promise<number | undefined> {
+): Promise<QueuedReply | undefined> {
   const [contact] = await tx.select({ beneficiaryId: contacts.beneficiaryId }).from(contacts).where(eq(contacts.id, contactId));
   const seq = await takeInboundSeq(tx, contactId);
   let [conversation] = await tx
@@ -156,5 +156,5 @@ async function storeWithoutEngine(
       status: 'queued',
     })
     .returning({ id: messages.id });
-  return out!.id;
+  return { id: out!.id, channel: 'sms', conversationId: conversation!.id };
 }
