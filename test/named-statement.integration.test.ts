@@ -70,3 +70,10 @@ describe.each(['pglite', 'postgres'] as const)('named statements on %s', (kind) 
     await expect(runNamed(database.db, BROKEN, [1])).rejects.toThrow(/statement wasl_test_broken failed: .*no_such_column/);
   });
 });
+
+describe('declaring named statements', () => {
+  it('refuses a second declaration of a name with other SQL, and accepts the same one again', () => {
+    expect(namedStatement('test_contact', `select ${columnList(contacts)} from contacts where id = $1`)).toEqual(CONTACT);
+    expect(() => namedStatement('test_contact', 'select 1')).toThrow('named statement wasl_test_contact is declared twice with different SQL');
+  });
+});

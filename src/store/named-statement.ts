@@ -20,7 +20,16 @@ export interface NamedStatement {
   readonly text: string;
 }
 
-export const namedStatement = (name: string, text: string): NamedStatement => ({ name: `wasl_${name}`, text });
+const registered = new Map<string, string>();
+
+/** Declares a statement; a second declaration of the name with another text fails at load, not on a connection. */
+export function namedStatement(name: string, text: string): NamedStatement {
+  const full = `wasl_${name}`;
+  const earlier = registered.get(full);
+  if (earlier !== undefined && earlier !== text) throw new Error(`named statement ${full} is declared twice with different SQL`);
+  registered.set(full, text);
+  return { name: full, text };
+}
 
 interface DriverResult {
   rows: Record<string, unknown>[];
