@@ -106,8 +106,63 @@ interface Sent {
   postedAt: number;
 }
 
-/** Every beneficiary sends its messages in order; SENDERS of them at a time. */
-export async function drive(url: string): Promise<{ sent: Sent[]; started: number; ingested: number; devices: string[] }> {
+/**
+ * How people write. `conversation` (the default): each waits for the bot's answer before writing again, as people
+ * do, so a drain usually takes one message. `burst`: a person's messages follow each other as soon as the last
+ * was accepted, as if four lines were pasted at once; drains answer several together, which flatters the rate —
+ * until 2026-12-04 the only shape, and the one the half-rate phase was then derived from.
+ */
+const SHAPES = ['conversation', 'burst'] as const;
+const SHAPE = (process.env.LOAD_SHAPE ?? 'conversation') as (typeof SHAPES)[number];
+if (!SHAPES.includes(SHAPE)) throw new Error(`LOAD_SHAPE must be one of ${SHAPES.join(', ')}, not "${SHAPE}"`);
+
+/**
+ * Replies as the website chat hands them over — its publish on Redis, what the widget's stream relays — so a
+ * simulated person can wait for theirs. A reply "echo: X" answers X; the first message waits for any reply.
+ */
+class ReplyWatcher {
+  private readonly waiting = new Map<string, () => void>();
+
+  private constructor(private readonly subscriber: Redis) {}
+
+  static async start(prefix: string): Promise<ReplyWatcher> {
+    const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const watcher = new ReplyWatcher(subscriber);
+    const head = `${prefix}:web:`;
+    subscriber.on('pmessage', (_pattern, topic: string, payload: string) => {
+      const user = topic.slice(head.length);
+      const text = (JSON.parse(payload) as { text: string }).text;
+      watcher.settle(`${user}\n`);
+      if (text.startsWith('echo: ')) watcher.settle(`${user}\n${text.slice('echo: '.length)}`);
+    });
+    await subscriber.psubscribe(`${head}*`);
+    return watcher;
+  }
+
+  private settle(key: string): void {
+    this.waiting.get(key)?.();
+    this.waiting.delete(key);
+  }
+
+  /** Call before posting the message: resolves when its answer (or, with `text` null, any reply) was handed over. */
+  expect(userId: string, text: string | null): Promise<void> {
+    const key = `${userId}\n${text ?? ''}`;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to "${text ?? '(first message)'}" within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+      this.waiting.set(key, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  stop(): void {
+    this.subscriber.disconnect();
+  }
+}
+
+/** Every beneficiary sends its messages in order (in `SHAPE`); SENDERS of them at a time. */
+export async function drive(url: string, replies: ReplyWatcher | null): Promise<{ sent: Sent[]; started: number; ingested: number; devices: string[] }> {
   const sent: Sent[] = [];
   const devices: string[] = [];
   const started = Date.now();
@@ -116,13 +171,16 @@ export async function drive(url: string): Promise<{ sent: Sent[]; started: numbe
     Array.from({ length: Math.min(SENDERS, CONTACTS) }, async () => {
       for (let c = next++; c < CONTACTS; c = next++) {
         const deviceId = randomBytes(16).toString('base64url');
+        const userId = webUserIdOf(deviceId);
         devices.push(deviceId);
         for (let i = 0; i <= EACH; i++) {
           // The first message opens the echo flow; the others are answered "echo: <text>".
           const text = i === 0 ? 'مرحبا' : `${phrases[(c + i) % phrases.length]} #${c}-${i}`;
+          const answered = replies?.expect(userId, i === 0 ? null : text);
           const postedAt = Date.now();
           await post(url, deviceId, text);
           if (i > 0) sent.push({ text, postedAt });
+          await answered;
         }
       }
     }),
@@ -232,6 +290,8 @@ export interface LoadResult {
   ingestPerS: number;
   msgPerS: number;
   repliesPerS: number;
+  /** Inbound messages a drain took on average: 1 when nobody writes again before being answered. */
+  perDrain: number;
   /** GC pauses of 5 ms or more per role during the open loop (BENCH_GC_DIR). */
   gc?: string | undefined;
   p50: number;
@@ -334,7 +394,8 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const redisPid = await redisServerPid();
     const redisBefore = redisPid ? ownCpuS(redisPid) : 0;
-    const load = await drive(url);
+    const replies = SHAPE === 'conversation' ? await ReplyWatcher.start(wasl.prefix) : null;
+    const load = await drive(url, replies).finally(() => replies?.stop());
     const done = await settled(wasl);
     const lat = await latencies(wasl, load.sent);
     const median = await stagePercentile(wasl, 0.5);
@@ -357,6 +418,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const seconds = (done - load.started) / 1000;
     const msgPerS = posted / seconds;
     const repliesPerS = (await wasl.database.db.$count(messages, and(eq(messages.direction, 'out'), eq(messages.status, 'sent')))) / seconds;
+    const perDrain = await messagesPerDrain(wasl);
     // The latency target is stated at half the maximum: an open-loop load at that rate, on the same Wasl.
     const halfPerS = msgPerS / 2;
     const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
@@ -387,6 +449,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       ingestPerS: posted / ((load.ingested - load.started) / 1000),
       msgPerS,
       repliesPerS,
+      perDrain,
       p50: pct(lat, 50),
       p95: pct(lat, 95),
       p99: pct(lat, 99),
@@ -398,6 +461,15 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     for (const c of children) await killHard(c.child);
     await wasl.stop();
   }
+}
+
+/** A drain marks its batch processed with one timestamp: distinct (conversation, time) pairs are drains. */
+async function messagesPerDrain(wasl: TestWasl): Promise<number> {
+  const r = await wasl.database.db.execute<{ n: string; drains: string }>(sql`
+    select count(*)::text as n, count(distinct (conversation_id, processed_at))::text as drains
+    from messages where direction = 'in' and status = 'processed'`);
+  const row = (r as unknown as { rows: { n: string; drains: string }[] }).rows[0]!;
+  return Number(row.n) / Math.max(1, Number(row.drains));
 }
 
 /** Tables and indexes of this database (PGlite is PostgreSQL too); its write-ahead log is not data. */
@@ -472,11 +544,13 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
     if (only !== 'postgres') runs.push(['pglite', 'PGlite', 1]);
     for (const [kind, column, processes] of runs) {
       const r = await runWasl(kind, content, processes);
-      put(`Load: sustained throughput, messages answered (${fmt(CONTACTS)} contacts × ${EACH + 1} msgs, web chat)`, 'msg/s', column, fmt(r.msgPerS, 1));
+      const how = SHAPE === 'conversation' ? 'each waiting for the answer' : 'each person\'s sent back to back';
+      put(`Load: sustained throughput, messages answered (${fmt(CONTACTS)} contacts × ${EACH + 1} msgs, ${how}, web chat)`, 'msg/s', column, fmt(r.msgPerS, 1));
       put('Load: replies sent over the same time', 'msg/s', column, fmt(r.repliesPerS, 1));
       put('Load: bare BullMQ two-hop echo, same Redis (the ceiling)', 'msg/s', column, fmt(echo.msgPerS, 0));
       put('Load: Wasl as a share of the ceiling', '%', column, fmt((100 * r.msgPerS) / echo.msgPerS, 1));
       put('Load: messages accepted by the web chat endpoint (HTTP 202)', 'msg/s', column, fmt(r.ingestPerS, 1));
+      put('Load: inbound messages per drain (1 = each answered before the next)', 'n', column, fmt(r.perDrain, 2));
       put('Load: receipt → reply handed to the channel — p50', 'ms', column, fmt(r.p50));
       put('Load: receipt → reply handed to the channel — p95', 'ms', column, fmt(r.p95));
       put('Load: receipt → reply handed to the channel — p99', 'ms', column, fmt(r.p99));
@@ -496,7 +570,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
     }
     notes.push(
       `Load: bare echo p50/p99 ${fmt(echo.p50)}/${fmt(echo.p99)} ms. PostgreSQL runs web, engine and outbound as three processes; PGlite runs them in one. ` +
-        `${SENDERS} senders at once; ${fmt((performance.now() - t0) / 1000)} s in all.`,
+        `${SENDERS} senders at once (LOAD_SHAPE=${SHAPE}); ${fmt((performance.now() - t0) / 1000)} s in all.`,
     );
   } finally {
     content.cleanup();

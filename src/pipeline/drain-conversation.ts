@@ -57,6 +57,8 @@ export interface DrainOutcome {
   escalated?: boolean;
   /** Inbound messages were taken while a researcher holds or is awaited for the chat. */
   heldInbound?: boolean;
+  /** How it was saved: without a lock, checked against the row version (ADR 0010), or under the row lock. */
+  path?: 'optimistic' | 'transactional';
 }
 
 const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default([]) });
@@ -164,18 +166,66 @@ export function createEngineDrain(svc: EngineServices) {
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
       if (Object.keys(handoff).length) await tx.update(conversations).set(handoff).where(eq(conversations.id, conversationId));
       outbound.push(...written);
-      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound };
+      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound, path: 'transactional' };
     });
+  }
+
+  /**
+   * The drain most messages need, in two round trips instead of five (ADR 0010): read the conversation and its
+   * pending messages without a lock, run the turns, then save everything in one statement that applies only if
+   * the conversation row is still the version read (its `xmin`). Null — nothing written — when the drain needs
+   * the transactional path: a turn that reaches for the database (an action) or has effects to apply, a turn
+   * that throws, or a conversation changed meanwhile (a console action, another drain).
+   */
+  async function drainOptimistically(conversationId: number): Promise<DrainOutcome | null> {
+    const rows = await runNamed(svc.db, READ_FOR_DRAIN, [conversationId, DRAIN_BATCH]);
+    const first = rows[0];
+    if (!first) return { processed: 0, outbound: [], more: false };
+    const conv = rowOf(conversations, first, 'c_');
+    const pending = rows.filter((r) => r.id !== null).map((r) => rowOf(messages, r));
+    if (pending.length === 0) return { processed: 0, outbound: [], more: false };
+    let state = parseConversationState(conv.state);
+    const replies: { rendered: RenderedReply; language: Language }[] = [];
+    const now = svc.clock();
+    const standIn = standInTransaction();
+    for (const msg of pending) {
+      let result;
+      try {
+        result = await turn(standIn.tx, conv, msg, state, conv.status, false);
+      } catch (err) {
+        if (!(err instanceof NeedsTransaction)) svc.log.debug({ err, conversationId }, 'a turn failed; the transactional drain takes over');
+        return null;
+      }
+      if (standIn.used() || result.effects.length > 0) return null;
+      state = result.state;
+      const language: Language = state.language ?? defaultLanguage;
+      for (const rendered of result.rendered) replies.push({ rendered, language });
+    }
+    const written = await saveDrainIfUnchanged(svc.db, {
+      conversationId,
+      channel: conv.channel,
+      replies,
+      now,
+      messageIds: pending.map((m) => m.id),
+      state,
+      status: conv.status,
+      version: String(first.c_xmin),
+    });
+    if (!written) return null;
+    const held = conv.status === 'human' || conv.status === 'waiting';
+    return { processed: pending.length, outbound: written, more: pending.length === DRAIN_BATCH, heldInbound: held, path: 'optimistic' };
   }
 
   /** Drains a conversation and hands its replies to the outbound queues once the transaction has committed. */
   return async function drainConversation(conversationId: number): Promise<DrainOutcome> {
-    let outcome: DrainOutcome;
-    try {
-      outcome = await drainOnce(conversationId, false);
-    } catch (err) {
-      svc.log.debug({ err, conversationId }, 'drain aborted; running it again with each turn isolated');
-      outcome = await drainOnce(conversationId, true);
+    let outcome = await drainOptimistically(conversationId);
+    if (!outcome) {
+      try {
+        outcome = await drainOnce(conversationId, false);
+      } catch (err) {
+        svc.log.debug({ err, conversationId }, 'drain aborted; running it again with each turn isolated');
+        outcome = await drainOnce(conversationId, true);
+      }
     }
     // One request per conversation and channel: its send job sends every reply queued there, in order.
     for (const o of firstOfEachConversation(outcome.outbound)) await svc.queues.enqueueSend(o);
@@ -195,11 +245,101 @@ export function createEngineDrain(svc: EngineServices) {
 
 type TurnMode = (typeof conversations.$inferSelect)['status'];
 
+/**
+ * The optimistic drain's one write (FINISH_IF_UNCHANGED): marks `messageIds` processed, saves `state` and
+ * `status`, writes the replies — or, if the conversation row is no longer `version`, nothing at all (null).
+ */
+export async function saveDrainIfUnchanged(
+  db: Db,
+  d: {
+    conversationId: number;
+    channel: string;
+    replies: readonly { rendered: RenderedReply; language: Language }[];
+    now: Date;
+    messageIds: number[];
+    state: ConversationState;
+    status: TurnMode;
+    version: string;
+  },
+): Promise<QueuedReply[] | null> {
+  const [finished] = await runNamed(db, FINISH_IF_UNCHANGED, [
+    d.conversationId,
+    d.channel,
+    ...replyColumns(d.replies),
+    d.now.toISOString(),
+    d.messageIds,
+    JSON.stringify(d.state),
+    d.status,
+    d.version,
+  ]);
+  if (!finished?.saved) return null;
+  const ids = (finished.ids as (string | number)[] | null) ?? [];
+  return outboxEntries(ids.map((id) => ({ id })), { conversationId: d.conversationId, channel: d.channel });
+}
+
+/** What the optimistic drain's stand-in transaction throws when a turn reaches for the database. */
+class NeedsTransaction extends Error {
+  constructor() {
+    super('this turn needs the transactional drain');
+    this.name = 'NeedsTransaction';
+  }
+}
+
+/**
+ * Handed to the turns of an optimistic drain: any use of it throws and is remembered, so the drain goes down the
+ * transactional path even if an action caught the error and carried on.
+ */
+function standInTransaction(): { tx: Tx; used(): boolean } {
+  let used = false;
+  const tx = new Proxy({} as Tx, {
+    get() {
+      used = true;
+      throw new NeedsTransaction();
+    },
+  });
+  return { tx, used: () => used };
+}
+
 // The drain's own statements, run on every drain (store/named-statement.ts says why they are not drizzle queries).
 const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', `select ${columnList(conversations)} from conversations where id = $1 for no key update`);
 const PENDING_INBOUND = namedStatement(
   'drain_pending_inbound',
   `select ${columnList(messages)} from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2`,
+);
+/**
+ * The conversation (its columns prefixed `c_`, and its row version) with its pending messages, one row each; one
+ * row with null message columns when none is pending. No lock: FINISH_IF_UNCHANGED checks the version.
+ */
+const READ_FOR_DRAIN = namedStatement(
+  'drain_read',
+  `select c.xmin::text as c_xmin, ${columnList(conversations, { from: 'c', prefix: 'c_' })}, ${columnList(messages, { from: 'm' })}
+   from conversations c
+   left join lateral (
+     select ${columnList(messages)} from messages
+     where conversation_id = c.id and direction = 'in' and status = 'received' order by seq limit $2
+   ) m on true
+   where c.id = $1
+   order by m.seq`,
+);
+/**
+ * FINISH_DRAIN, applied only if the conversation row is still version $9: the row is locked for the statement
+ * and, in READ COMMITTED, re-checked against its newest version, so a drain or a console action that changed it
+ * since the read (or is changing it now) makes the whole statement write nothing. `saved` says which happened.
+ */
+const FINISH_IF_UNCHANGED = namedStatement(
+  'drain_finish_if_unchanged',
+  `with unchanged as (
+     select id from conversations where id = $1 and xmin = $9::text::xid for no key update
+   ), processed as (
+     update messages set status = 'processed', processed_at = $5::timestamptz, error = null
+     where id = any($6::bigint[]) and status = 'received' and exists (select 1 from unchanged)
+   ), saved as (
+     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz
+     where id = $1 and exists (select 1 from unchanged)
+   ), inserted as (
+     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4', onlyIf: 'exists (select 1 from unchanged)' })}
+   )
+   select exists (select 1 from unchanged) as saved, (select array_agg(id order by id) from inserted) as ids`,
 );
 /** Marks the batch processed, saves the state and writes the replies ($1–$4 as in `insertRepliesSql`). */
 const FINISH_DRAIN = namedStatement(

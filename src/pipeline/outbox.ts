@@ -16,12 +16,14 @@ export type OutboxEntry = QueuedReply;
 /**
  * The insert of replies as SQL, its parameters named by the caller: one statement text for any number of replies
  * (a multi-row VALUES would be a different text for each count). Rows go in in `ord` order, so their ids follow
- * it. The drain runs it as the last part of a larger statement (drain-conversation.ts).
+ * it. The drain runs it as the last part of a larger statement (drain-conversation.ts); `onlyIf` is a condition
+ * the whole insert depends on.
  */
-export const insertRepliesSql = (p: { conversation: string; channel: string; texts: string; payloads: string }) =>
+export const insertRepliesSql = (p: { conversation: string; channel: string; texts: string; payloads: string; onlyIf?: string }) =>
   `insert into messages (conversation_id, direction, channel, author, text, payload, status)
    select ${p.conversation}::bigint, 'out', ${p.channel}::text, 'bot', r.text, r.payload, 'queued'
    from unnest(${p.texts}::text[], ${p.payloads}::jsonb[]) with ordinality as r(text, payload, ord)
+   ${p.onlyIf ? `where ${p.onlyIf}` : ''}
    order by r.ord
    returning id`;
 

@@ -69,11 +69,12 @@ export async function runNamed(db: DbOrTx, statement: NamedStatement, values: un
 /**
  * The table's columns as this build's schema knows them, for a statement's select list. Not `*`: a migration
  * adding a column while an older process still runs (a rolling upgrade) would change the result type of its
- * prepared statements, which PostgreSQL then refuses on that connection for good.
+ * prepared statements, which PostgreSQL then refuses on that connection for good. `from` qualifies the columns
+ * (a join); `prefix` renames them, so two tables' columns can share one row (read back with `rowOf`'s prefix).
  */
-export function columnList(table: Table): string {
+export function columnList(table: Table, opts: { from?: string; prefix?: string } = {}): string {
   return Object.values(getTableColumns(table))
-    .map((c) => `"${c.name}"`)
+    .map((c) => `${opts.from ? `${opts.from}.` : ''}"${c.name}"${opts.prefix ? ` as "${opts.prefix}${c.name}"` : ''}`)
     .join(', ');
 }
 
@@ -81,10 +82,10 @@ export function columnList(table: Table): string {
  * A row of a `columnList` select as drizzle would have returned it: JavaScript keys, values mapped by each
  * column (bigint ids to numbers, jsonb parsed, timestamps as Dates), whichever driver produced it.
  */
-export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+export function rowOf<T extends Table>(table: T, raw: Record<string, unknown>, prefix = ''): T['$inferSelect'] {
   const out: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[column.name];
+    const value = raw[prefix + column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
   return out as T['$inferSelect'];

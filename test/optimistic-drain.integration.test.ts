@@ -1,0 +1,96 @@
+/**
+ * The optimistic drain (ADR 0010, pipeline/drain-conversation.ts) on both databases: a turn that needs nothing
+ * but the conversation is saved without the row lock, in one statement checked against the row version read; a
+ * conversation changed in between gets nothing written; a turn that needs the database (an action, a handoff)
+ * goes down the transactional path. The engine does not run here: the test calls the drain itself.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { parseConversationState } from '../src/engine/conversation-state';
+import type { DrainOutcome } from '../src/pipeline/drain-conversation';
+import { saveDrainIfUnchanged } from '../src/pipeline/drain-conversation';
+import { conversations, messages } from '../src/store/schema';
+import { dbKinds, startTestWasl, type TestWasl } from './support/harness';
+
+describe.each(dbKinds)('the optimistic drain on %s', (db) => {
+  let wasl: TestWasl;
+
+  beforeAll(async () => {
+    wasl = await startTestWasl({ db, roles: 'web,outbound' });
+  });
+  afterAll(async () => {
+    await wasl?.stop();
+  });
+
+  const statuses = async (conversationId: number) =>
+    wasl.database.db
+      .select({ direction: messages.direction, status: messages.status })
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId));
+
+  async function versionOf(conversationId: number): Promise<string> {
+    const r = await wasl.database.db.execute(sql`select xmin::text as v from conversations where id = ${conversationId}`);
+    return String((r as unknown as { rows: { v: string }[] }).rows[0]!.v);
+  }
+
+  it('answers a greeting without the lock, and the replies go out', async () => {
+    const chat = wasl.chat();
+    expect(await chat.post('السلام عليكم')).toBe(202);
+    const conversationId = (await chat.conversationId())!;
+    const outcome = (await wasl.drain(conversationId)) as DrainOutcome;
+    expect(outcome).toMatchObject({ path: 'optimistic', processed: 1, more: false });
+    expect(outcome.outbound.length).toBeGreaterThan(0);
+    expect(outcome.outbound.every((o) => o.conversationId === conversationId && o.channel === 'cli')).toBe(true);
+    const replies = await chat.replies();
+    expect(replies.join('\n')).toContain('1');
+    expect((await statuses(conversationId)).filter((m) => m.direction === 'in').map((m) => m.status)).toEqual(['processed']);
+    // Drained already: a second drain finds nothing to do.
+    expect(await wasl.drain(conversationId)).toMatchObject({ processed: 0, outbound: [] });
+  });
+
+  it('writes nothing when the conversation changed after it was read, and saves against the new version', async () => {
+    const chat = wasl.chat();
+    expect(await chat.post('السلام عليكم')).toBe(202);
+    const conversationId = (await chat.conversationId())!;
+    const [conv] = await wasl.database.db.select().from(conversations).where(eq(conversations.id, conversationId));
+    const [pending] = await wasl.database.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in')));
+    const read = await versionOf(conversationId);
+    // A console action (or another drain) writes the row in between.
+    await wasl.database.db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId));
+    const save = (version: string) =>
+      saveDrainIfUnchanged(wasl.database.db, {
+        conversationId,
+        channel: conv!.channel,
+        replies: [{ rendered: { text: 'رد', choices: [], template: 'test.reply' }, language: 'ar' }],
+        now: new Date(),
+        messageIds: [pending!.id],
+        state: parseConversationState(conv!.state),
+        status: conv!.status,
+        version,
+      });
+    expect(await save(read)).toBeNull();
+    expect(await statuses(conversationId)).toEqual([{ direction: 'in', status: 'received' }]);
+    const written = await save(await versionOf(conversationId));
+    expect(written).toHaveLength(1);
+    expect(written![0]).toMatchObject({ conversationId, channel: conv!.channel });
+    const after = await statuses(conversationId);
+    expect(after).toHaveLength(2);
+    expect(after).toEqual(expect.arrayContaining([{ direction: 'in', status: 'processed' }, { direction: 'out', status: 'queued' }]));
+  });
+
+  it('leaves a handoff to the transactional drain', async () => {
+    const chat = wasl.chat();
+    expect(await chat.post('السلام عليكم')).toBe(202);
+    const conversationId = (await chat.conversationId())!;
+    await wasl.drain(conversationId);
+    expect(await chat.post('ابي اكلم موظف')).toBe(202);
+    const outcome = (await wasl.drain(conversationId)) as DrainOutcome;
+    expect(outcome).toMatchObject({ path: 'transactional', processed: 1 });
+    // The handoff's columns, which only the transactional drain writes, are there.
+    const [conv] = await wasl.database.db.select().from(conversations).where(eq(conversations.id, conversationId));
+    expect(conv).toMatchObject({ status: 'waiting', handoffReason: 'requested' });
+    expect(conv!.handedOffAt).toBeInstanceOf(Date);
+  });
+});
