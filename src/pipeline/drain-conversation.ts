@@ -2,7 +2,8 @@
  * Step 2 of the path of one message (ARCHITECTURE.md): take every unprocessed inbound message of one
  * conversation in arrival order, run the engine on each, and in ONE transaction save the new state, mark the
  * messages processed and write the replies as `queued` outbound rows (a transactional outbox). The row lock on
- * the conversation makes this correct for any number of workers on any number of machines; the queue's
+ * the conversation — or, on the optimistic path most drains take, a save that applies only to the row version
+ * read (ADR 0010) — makes this correct for any number of workers on any number of machines; the queue's
  * per-conversation deduplication only keeps them from waiting on each other. See docs/decisions/0003.
  */
 import { eq, inArray } from 'drizzle-orm';

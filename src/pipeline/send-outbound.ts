@@ -4,14 +4,15 @@
  * replies go out in the order they were written without a reply ever waiting on a sibling's job, and the row's
  * `queued` status, checked in the statement that reads it, keeps a retried job from sending twice what was sent.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
 import { outboundPayloadSchema } from '../messages/outbound-message';
 import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
-import { contacts, conversations, messages } from '../store/schema';
+import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
+import { conversations, messages } from '../store/schema';
 import type { SignalConversation } from './conversation-signals';
 import { mayReachOptedOut, OPTED_OUT_REASON } from './opt-out-policy';
 
@@ -25,76 +26,64 @@ export interface SendDeps {
 }
 
 /**
- * `sent`: handed to the provider and recorded; `more` says whether another reply of the conversation was queued.
- * `skipped`: the contact opted out (pipeline/opt-out-policy.ts). `failed`: refused for good; the row says why.
+ * `sent`: handed to the provider; `next` is the conversation's next queued reply on this channel, read in the same
+ * statement that recorded this one, or null — unless `recorded` is false (another worker had recorded it), when
+ * the caller should look again. `skipped`: the contact opted out (pipeline/opt-out-policy.ts). `failed`:
+ * refused for good; the row says why.
  */
-export type ReplyOutcome = { outcome: 'sent'; more: boolean } | { outcome: 'skipped' | 'failed' };
+export type ReplyOutcome = { outcome: 'sent'; recorded: boolean; next: QueuedRow | null } | { outcome: 'skipped' | 'failed' };
+
+/** A queued reply with what sending it needs: its contact's address and opt-out, its conversation's status. */
+export interface QueuedRow {
+  message: typeof messages.$inferSelect;
+  channelUserId: string;
+  optedOut: boolean;
+  conversationStatus: (typeof conversations.$inferSelect)['status'];
+}
+
+/** The first queued reply of a conversation on a channel, matching `where` (over `m`, the reply). */
+const queuedReplySql = (where: string) =>
+  `select ${columnList(messages, { from: 'm' })}, ct.channel_user_id as reply_channel_user_id, ct.opted_out as reply_opted_out,
+     c.status as reply_conversation_status
+   from messages m join conversations c on c.id = m.conversation_id join contacts ct on ct.id = c.contact_id
+   where m.direction = 'out' and m.status = 'queued' and ${where}
+   order by m.id limit 1`;
 
 /**
- * The two statements every send runs, built once per database: drizzle otherwise compiles a query's SQL on each
- * call, which the outbound role's profile showed as its largest single cost (about 0.5 ms a query; docs/
- * performance.md, fix 8). On PostgreSQL a prepared query is also parsed and planned once per connection.
+ * The statements every send runs (store/named-statement.ts says why they are not drizzle queries). The next reply
+ * comes back with the update that records a send, so a conversation's replies cost one statement each after the
+ * first read. Uses messages_queued_outbound_by_conversation_idx.
  */
-function prepareSendStatements(db: Db) {
-  const id = sql.placeholder('messageId');
-  // The conversation's oldest queued reply on this channel (messages_queued_outbound_by_conversation_idx).
-  const first = db
-    .select({
-      message: messages,
-      channelUserId: contacts.channelUserId,
-      optedOut: contacts.optedOut,
-      conversationStatus: conversations.status,
-    })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .where(
-      and(
-        eq(messages.conversationId, sql.placeholder('conversationId')),
-        eq(messages.direction, 'out'),
-        eq(messages.status, 'queued'),
-        eq(messages.channel, sql.placeholder('channel')),
-      ),
-    )
-    .orderBy(messages.id)
-    .limit(1)
-    .prepare('wasl_send_first_queued');
-  // Whether another reply waits comes back with the update: the job stops without a read that finds nothing.
-  // The via- values are null unless the reply went out on a fallback channel.
-  const markSent = db
-    .update(messages)
-    .set({
-      status: 'sent',
-      providerMessageId: sql`${sql.placeholder('providerMessageId')}`,
-      sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
-      error: null,
-      channel: sql`coalesce(${sql.placeholder('viaChannel')}::text, ${messages.channel})`,
-      text: sql`coalesce(${sql.placeholder('viaText')}::text, ${messages.text})`,
-      payload: sql`coalesce(${sql.placeholder('viaPayload')}::jsonb, ${messages.payload})`,
-    })
-    .where(and(eq(messages.id, id), eq(messages.status, 'queued')))
-    .returning({
-      // Spelt out: drizzle writes a column in RETURNING unqualified, which inside the subquery would mean n's.
-      more: sql<boolean>`exists (select 1 from messages n where n.conversation_id = messages.conversation_id
-        and n.direction = 'out' and n.status = 'queued' and n.id > messages.id)`,
-    })
-    .prepare('wasl_send_mark_sent');
-  return { first, markSent };
+const FIRST_QUEUED = namedStatement('send_first_queued', queuedReplySql('m.conversation_id = $1 and m.channel = $2'));
+/** $4–$6 are null unless the reply went out on a fallback channel (where and what it actually sent). */
+const MARK_SENT = namedStatement(
+  'send_mark_sent',
+  `with sent as (
+     update messages set status = 'sent', provider_message_id = $2, sent_at = $3::timestamptz, error = null,
+       channel = coalesce($4::text, channel), text = coalesce($5::text, text), payload = coalesce($6::jsonb, payload)
+     where id = $1 and status = 'queued'
+     returning id
+   )
+   select exists (select 1 from sent) as recorded, n.*
+   from (select 1) as one
+   left join lateral (
+     ${queuedReplySql('m.conversation_id = (select conversation_id from messages where id = $1) and m.channel = $7 and m.id > $1')}
+   ) n on true`,
+);
+
+function queuedRowOf(raw: Record<string, unknown>): QueuedRow {
+  return {
+    message: rowOf(messages, raw),
+    channelUserId: String(raw.reply_channel_user_id),
+    optedOut: raw.reply_opted_out === true,
+    conversationStatus: raw.reply_conversation_status as QueuedRow['conversationStatus'],
+  };
 }
 
-const prepared = new WeakMap<Db, ReturnType<typeof prepareSendStatements>>();
-function statementsOf(db: Db) {
-  let statements = prepared.get(db);
-  if (!statements) prepared.set(db, (statements = prepareSendStatements(db)));
-  return statements;
-}
-
-export type QueuedRow = NonNullable<Awaited<ReturnType<typeof firstQueuedReply>>>;
-
-/** The oldest reply of `conversationId` still queued on `channel`, with what sending it needs; null if none. */
-export async function firstQueuedReply(db: Db, conversationId: number, channel: string) {
-  const [row] = await statementsOf(db).first.execute({ conversationId, channel });
-  return row ?? null;
+/** The oldest reply of `conversationId` still queued on `channel`; null if none. */
+export async function firstQueuedReply(db: Db, conversationId: number, channel: string): Promise<QueuedRow | null> {
+  const [raw] = await runNamed(db, FIRST_QUEUED, [conversationId, channel]);
+  return raw ? queuedRowOf(raw) : null;
 }
 
 /**
@@ -120,7 +109,8 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
     await markFailed(deps.db, messageId, reason);
     return { outcome: 'failed' };
   }
-  let more: boolean;
+  let recorded: boolean;
+  let next: QueuedRow | null;
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -144,15 +134,17 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
     });
     // A fallback channel (WhatsApp down, SMS instead) records where and what it actually sent.
     const via = receipt.via;
-    const [updated] = await statementsOf(deps.db).markSent.execute({
+    const [marked] = await runNamed(deps.db, MARK_SENT, [
       messageId,
-      providerMessageId: receipt.providerMessageId,
-      sentAt: new Date().toISOString(),
-      viaChannel: via?.channel ?? null,
-      viaText: via?.text ?? null,
-      viaPayload: via ? JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) : null,
-    });
-    more = updated?.more ?? true;
+      receipt.providerMessageId,
+      new Date().toISOString(),
+      via?.channel ?? null,
+      via?.text ?? null,
+      via ? JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) : null,
+      deps.adapter.channel,
+    ]);
+    recorded = marked?.recorded === true;
+    next = marked && marked.id !== null && marked.id !== undefined ? queuedRowOf(marked) : null;
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
       deps.log.warn({ err, messageId }, 'the provider refused the reply for good');
@@ -171,7 +163,7 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
       deps.log.warn({ err, messageId }, 'could not signal the console about a sent reply');
     }
   }
-  return { outcome: 'sent', more };
+  return { outcome: 'sent', recorded, next };
 }
 
 /** A reply that will not go out (refused, or its last attempt failed too): the console shows it as failed. */

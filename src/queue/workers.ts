@@ -88,9 +88,8 @@ export function createOutboundWorker(opts: {
       // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
       let done = 0;
       let sent = 0;
-      for (;;) {
-        const row = await firstQueuedReply(opts.db, conversationId, adapter.channel);
-        if (!row) return sent;
+      let row = await firstQueuedReply(opts.db, conversationId, adapter.channel);
+      while (row) {
         const reply = { id: row.message.id, channel: adapter.channel, conversationId };
         if (done === perJob) {
           await handOn(reply);
@@ -124,8 +123,10 @@ export function createOutboundWorker(opts: {
         }
         done++;
         if (result.outcome === 'sent') sent++;
-        if (result.outcome === 'sent' && !result.more) return sent;
+        // The next reply came back with the statement that recorded this one, unless another worker had.
+        row = result.outcome === 'sent' && result.recorded ? result.next : await firstQueuedReply(opts.db, conversationId, adapter.channel);
       }
+      return sent;
     },
     {
       connection: opts.connection,
