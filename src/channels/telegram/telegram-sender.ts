@@ -10,12 +10,12 @@
  *
  * A split message that fails half-way is resumed, not resent: the parts already delivered are remembered.
  */
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { Db } from '../../store/database';
-import { contacts, messages } from '../../store/schema';
+import { contacts } from '../../store/schema';
 import { ChannelDeliveryError, type ChannelAdapter, type EnvelopeAttachment, type OutboundEnvelope } from '../channel-adapter';
 import { renderForTelegram, TELEGRAM_MAX_TEXT, type TelegramSendPayload } from './telegram-render';
 
@@ -27,8 +27,6 @@ export interface TelegramSenderDeps {
   log: Logger;
   /** Least time between two messages to one chat. @defaultValue 1000 */
   chatIntervalMs: number;
-  /** How long a reply waits for the earlier replies of its conversation before it goes anyway. @defaultValue 15000 */
-  orderWaitMs?: number;
 }
 
 /** Telegram's limit on a photo's or document's caption (https://core.telegram.org/bots/api#senddocument). */
@@ -76,25 +74,6 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
     }
   };
 
-  /**
-   * Replies of one turn are separate jobs, picked up in parallel by the outbound worker; without this, pacing
-   * could let the question overtake the sentence before it. Bounded, because a stuck earlier reply must not
-   * hold back the rest for ever.
-   */
-  const awaitEarlierReplies = async (m: OutboundEnvelope) => {
-    const deadline = Date.now() + (deps.orderWaitMs ?? 15_000);
-    while (Date.now() < deadline) {
-      const earlier = await deps.db
-        .select({ id: messages.id })
-        .from(messages)
-        .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'out'), eq(messages.status, 'queued'), lt(messages.id, m.messageId)))
-        .limit(1);
-      if (earlier.length === 0) return;
-      await sleep(50);
-    }
-    log.warn({ messageId: m.messageId, conversationId: m.conversationId }, 'earlier telegram reply still queued; sending out of order');
-  };
-
   const optOut = async (chatId: string) => {
     await deps.db
       .update(contacts)
@@ -139,7 +118,6 @@ export function createTelegramSender(deps: TelegramSenderDeps): ChannelAdapter {
       if (heldMs > 0) {
         throw new ChannelDeliveryError(`chat ${m.channelUserId} is held back by Telegram's 429 for ${heldMs} ms`, 'telegram', true, heldMs, { retryScope: 'message' });
       }
-      await awaitEarlierReplies(m);
       const progressKey = `${deps.prefix}:telegram:sent:${m.messageId}`;
       const done = await redis.hgetall(progressKey);
       let lastId = '';

@@ -7,7 +7,7 @@
  * The content is the echo flow (content-fixture.ts): message "X" is answered "echo: X", so each reply names
  * the message it answers and a lost or doubled reply is visible by text.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import type { Db } from '../../../src/store/database';
 import { messages } from '../../../src/store/schema';
 import { tg, type FakeTelegramApi } from '../../fakes/fake-telegram-api';
@@ -142,6 +142,17 @@ export async function settle(load: TelegramLoad, timeoutMs: number, quietMs = 2_
   const started = Date.now();
   while (load.answeredCount() < load.sentCount && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, quietMs));
+}
+
+/**
+ * Echo replies written more than once (two outbox rows with one text): a message answered twice by the engine,
+ * where a duplicate at the provider with one row is a reply sent twice. Printed, so a failure says which.
+ */
+export async function echoesWrittenTwice(db: Db): Promise<number> {
+  const rows = await db.select({ text: messages.text }).from(messages).where(and(eq(messages.direction, 'out'), like(messages.text, 'echo: %')));
+  const seen = new Map<string, number>();
+  for (const r of rows) seen.set(r.text!, (seen.get(r.text!) ?? 0) + 1);
+  return [...seen.values()].filter((n) => n > 1).length;
 }
 
 /** Outbound rows by status: what is still queued, what was given up on. */
