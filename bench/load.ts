@@ -2,7 +2,8 @@
  * End-to-end load through a real channel boundary, and its ceiling measured in the same run.
  *
  * - **Wasl**: LOAD_CONTACTS simulated beneficiaries (default 300) each send an opening message and then
- *   LOAD_MESSAGES_EACH Arabic messages (default 3), one after another, through the website chat endpoint
+ *   LOAD_MESSAGES_EACH Arabic messages (default 3), one after another (each after the answer to the last, unless
+ *   LOAD_SHAPE=burst), through the website chat endpoint
  *   (`POST /api/web/messages`, the widget's own call) into the real pipeline: ingest → BullMQ engine job →
  *   drain → outbox → BullMQ outbound job → the web channel's send. Run on PostgreSQL with the roles split into
  *   processes of their own (so each role's CPU and memory are its own), and on PGlite in one process.
