@@ -29,6 +29,7 @@ import { copyContent, useEchoMainMenu, type ContentCopy } from '../test/support/
 import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
 import { freePort } from '../test/support/free-port';
+import { tapWebReplies } from '../test/support/web-reply-tap';
 import { collectProfiles } from './role-profile';
 import { gcPausesBetween } from './role-gc';
 
@@ -122,27 +123,24 @@ if (!SHAPES.includes(SHAPE)) throw new Error(`LOAD_SHAPE must be one of ${SHAPES
  * simulated person can wait for theirs. A reply "echo: X" answers X; the first message waits for any reply.
  */
 class ReplyWatcher {
-  private readonly waiting = new Map<string, () => void>();
-
-  private constructor(private readonly subscriber: Redis) {}
+  private readonly waiting = new Map<string, { resolve(): void; timer: NodeJS.Timeout }>();
+  private tap: { stop(): void } | undefined;
 
   static async start(prefix: string): Promise<ReplyWatcher> {
-    const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    const watcher = new ReplyWatcher(subscriber);
-    const head = `${prefix}:web:`;
-    subscriber.on('pmessage', (_pattern, topic: string, payload: string) => {
-      const user = topic.slice(head.length);
-      const text = (JSON.parse(payload) as { text: string }).text;
+    const watcher = new ReplyWatcher();
+    watcher.tap = await tapWebReplies(redisUrl, prefix, (user, { text }) => {
       watcher.settle(`${user}\n`);
       if (text.startsWith('echo: ')) watcher.settle(`${user}\n${text.slice('echo: '.length)}`);
     });
-    await subscriber.psubscribe(`${head}*`);
     return watcher;
   }
 
   private settle(key: string): void {
-    this.waiting.get(key)?.();
+    const w = this.waiting.get(key);
+    if (!w) return;
+    clearTimeout(w.timer);
     this.waiting.delete(key);
+    w.resolve();
   }
 
   /** Call before posting the message: resolves when its answer (or, with `text` null, any reply) was handed over. */
@@ -150,15 +148,15 @@ class ReplyWatcher {
     const key = `${userId}\n${text ?? ''}`;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no reply to "${text ?? '(first message)'}" within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      this.waiting.set(key, () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.waiting.set(key, { resolve, timer });
     });
   }
 
+  /** Also drops what is still awaited, so a failed run does not wait out its timers. */
   stop(): void {
-    this.subscriber.disconnect();
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
+    this.tap?.stop();
   }
 }
 

@@ -7,7 +7,7 @@ import { and, count, eq, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Content } from '../content/load-content';
 import { parseConversationState, type Frame } from '../engine/conversation-state';
-import type { Queues } from '../queue/queues';
+import type { QueuedReply, Queues } from '../queue/queues';
 import { recordAudit } from '../staff/record-audit';
 import { hasRole, type StaffPrincipal } from '../staff/staff-roles';
 import type { Db, Tx } from '../store/database';
@@ -22,7 +22,7 @@ import type { OutboundAttachment } from '../messages/outbound-message';
 import { fileDelivery } from '../messages/file-delivery';
 import type { FlowStarter } from '../pipeline/start-flow';
 import { mayHold } from './routing';
-import { writeOutbound, type QueuedOutbound } from './write-outbound';
+import { writeOutbound } from './write-outbound';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
@@ -91,7 +91,7 @@ function languageOf(conv: ConversationRow, fallback: 'ar' | 'en'): 'ar' | 'en' {
 
 export function createConversationOps(deps: ConversationOpsDeps) {
   const { db } = deps;
-  const send = async (queued: QueuedOutbound[]) => {
+  const send = async (queued: QueuedReply[]) => {
     for (const q of queued) await deps.queues.enqueueSend(q);
   };
 
@@ -104,7 +104,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
     conversationId: number,
     action: 'conversation.reply' | 'conversation.attach',
     draft: (conv: ConversationRow) => Promise<{ text: string; attachment?: OutboundAttachment; details?: Record<string, unknown> }>,
-  ): Promise<QueuedOutbound> => {
+  ): Promise<QueuedReply> => {
     const queued = await db.transaction(async (tx) => {
       const conv = await lockConversation(tx, conversationId);
       if (conv.status !== 'human' || conv.assigneeStaffId !== me.id) throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
@@ -200,7 +200,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
     },
 
     /** Sends the researcher's text through the beneficiary's own channel (outbox + outbound queue). */
-    async reply(me: StaffPrincipal, conversationId: number, text: string): Promise<QueuedOutbound> {
+    async reply(me: StaffPrincipal, conversationId: number, text: string): Promise<QueuedReply> {
       return sendAsHolder(me, conversationId, 'conversation.reply', async () => ({ text }));
     },
 
@@ -209,7 +209,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
      * by its bytes a JPEG, PNG, WebP or PDF, whatever its name claims), kept in the document store, queued as a
      * staff message carrying the file, and audited. SMS cannot carry one (src/messages/file-delivery.ts).
      */
-    async attach(me: StaffPrincipal, conversationId: number, file: { fileName: string; bytes: Buffer; caption?: string | undefined }): Promise<QueuedOutbound> {
+    async attach(me: StaffPrincipal, conversationId: number, file: { fileName: string; bytes: Buffer; caption?: string | undefined }): Promise<QueuedReply> {
       const documents = deps.documents;
       if (!documents) throw new ConsoleError('this server has no document store for attachments', 'CONV_ERR_NO_DOCUMENT_STORE', 503);
       if (file.bytes.length === 0) throw new InvalidInputError('the file is empty', { fileName: file.fileName });
@@ -298,7 +298,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         });
         const released = { status: 'bot' as const, assigneeStaffId: null, handoffReason: null, handoffPriority: null, handedOffAt: null, researcherGender: null };
         let update: Partial<typeof conversations.$inferInsert>;
-        const queued: QueuedOutbound[] = [notice];
+        const queued: QueuedReply[] = [notice];
         if (opts.flow && deps.startFlow) {
           const started = await deps.startFlow(tx, { ...conv, ...released, state: { ...parseConversationState(conv.state), frame: null, misses: 0 } }, opts.flow, now);
           queued.push(...started.outbound.map((o) => ({ ...o, conversationId })));

@@ -22,10 +22,8 @@ export interface OutboundDraft {
   attachment?: OutboundAttachment;
 }
 
-/** The committed row, for `queues.enqueueSend`. */
-export type QueuedOutbound = QueuedReply;
 
-export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedOutbound> {
+export async function writeOutbound(tx: DbOrTx, d: OutboundDraft): Promise<QueuedReply> {
   const payload: OutboundPayload = {
     choices: [],
     language: d.language,

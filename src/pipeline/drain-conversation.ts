@@ -134,7 +134,7 @@ export function createEngineDrain(svc: EngineServices) {
       const now = svc.clock();
 
       for (const msg of pending) {
-        if (mode === 'human' || mode === 'waiting') heldInbound = true;
+        if (isHeld(mode)) heldInbound = true;
         const result = await turn(tx, conv, msg, state, mode, isolated);
         state = result.state;
         for (const effect of result.effects) {
@@ -213,8 +213,7 @@ export function createEngineDrain(svc: EngineServices) {
       version: String(first.c_xmin),
     });
     if (!written) return null;
-    const held = conv.status === 'human' || conv.status === 'waiting';
-    return { processed: pending.length, outbound: written, more: pending.length === DRAIN_BATCH, heldInbound: held, path: 'optimistic' };
+    return { processed: pending.length, outbound: written, more: pending.length === DRAIN_BATCH, heldInbound: isHeld(conv.status), path: 'optimistic' };
   }
 
   /** Drains a conversation and hands its replies to the outbound queues once the transaction has committed. */
@@ -245,6 +244,9 @@ export function createEngineDrain(svc: EngineServices) {
 }
 
 type TurnMode = (typeof conversations.$inferSelect)['status'];
+
+/** A researcher holds the chat or is awaited: messages are taken without a bot reply, and the console told. */
+const isHeld = (mode: TurnMode) => mode === 'human' || mode === 'waiting';
 
 /**
  * The optimistic drain's one write (FINISH_IF_UNCHANGED): marks `messageIds` processed, saves `state` and
@@ -303,10 +305,11 @@ function standInTransaction(): { tx: Tx; used(): boolean } {
 
 // The drain's own statements, run on every drain (store/named-statement.ts says why they are not drizzle queries).
 const LOCK_CONVERSATION = namedStatement('drain_lock_conversation', `select ${columnList(conversations)} from conversations where id = $1 for no key update`);
-const PENDING_INBOUND = namedStatement(
-  'drain_pending_inbound',
-  `select ${columnList(messages)} from messages where conversation_id = $1 and direction = 'in' and status = 'received' order by seq limit $2`,
-);
+/** A conversation's unprocessed inbound messages, in arrival order, at most $2. */
+const pendingInboundSql = (conversation: string) =>
+  `select ${columnList(messages)} from messages
+   where conversation_id = ${conversation} and direction = 'in' and status = 'received' order by seq limit $2`;
+const PENDING_INBOUND = namedStatement('drain_pending_inbound', pendingInboundSql('$1'));
 /**
  * The conversation (its columns prefixed `c_`, and its row version) with its pending messages, one row each; one
  * row with null message columns when none is pending. No lock: FINISH_IF_UNCHANGED checks the version.
@@ -315,40 +318,37 @@ const READ_FOR_DRAIN = namedStatement(
   'drain_read',
   `select c.xmin::text as c_xmin, ${columnList(conversations, { from: 'c', prefix: 'c_' })}, ${columnList(messages, { from: 'm' })}
    from conversations c
-   left join lateral (
-     select ${columnList(messages)} from messages
-     where conversation_id = c.id and direction = 'in' and status = 'received' order by seq limit $2
-   ) m on true
+   left join lateral (${pendingInboundSql('c.id')}) m on true
    where c.id = $1
    order by m.seq`,
 );
 /**
- * FINISH_DRAIN, applied only if the conversation row is still version $9: the row is locked for the statement
- * and, in READ COMMITTED, re-checked against its newest version, so a drain or a console action that changed it
- * since the read (or is changing it now) makes the whole statement write nothing. `saved` says which happened.
+ * The save both paths make ($1–$8): mark the batch processed, save the state and status, write the replies
+ * ($1–$4 as in `insertRepliesSql`) — every part only if `onlyIf` holds, when given. Its last part, the insert,
+ * returns the replies' ids.
+ */
+const saveDrainSql = (onlyIf?: string) => {
+  const and = onlyIf ? ` and ${onlyIf}` : '';
+  return `processed as (
+     update messages set status = 'processed', processed_at = $5::timestamptz, error = null
+     where id = any($6::bigint[]) and status = 'received'${and}
+   ), saved as (
+     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1${and}
+   ), inserted as (
+     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4', ...(onlyIf ? { onlyIf } : {}) })}
+   )`;
+};
+/** Under the row lock (the transactional drain). */
+const FINISH_DRAIN = namedStatement('drain_finish', `with ${saveDrainSql()} select id from inserted`);
+/**
+ * The same, applied only if the conversation row is still version $9: the row is locked for the statement and, in
+ * READ COMMITTED, re-checked against its newest version, so a drain or a console action that changed it since
+ * the read (or is changing it now) makes the whole statement write nothing. `saved` says which happened.
  */
 const FINISH_IF_UNCHANGED = namedStatement(
   'drain_finish_if_unchanged',
   `with unchanged as (
      select id from conversations where id = $1 and xmin = $9::text::xid for no key update
-   ), processed as (
-     update messages set status = 'processed', processed_at = $5::timestamptz, error = null
-     where id = any($6::bigint[]) and status = 'received' and exists (select 1 from unchanged)
-   ), saved as (
-     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz
-     where id = $1 and exists (select 1 from unchanged)
-   ), inserted as (
-     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4', onlyIf: 'exists (select 1 from unchanged)' })}
-   )
+   ), ${saveDrainSql('exists (select 1 from unchanged)')}
    select exists (select 1 from unchanged) as saved, (select array_agg(id order by id) from inserted) as ids`,
-);
-/** Marks the batch processed, saves the state and writes the replies ($1–$4 as in `insertRepliesSql`). */
-const FINISH_DRAIN = namedStatement(
-  'drain_finish',
-  `with processed as (
-     update messages set status = 'processed', processed_at = $5::timestamptz, error = null where id = any($6::bigint[])
-   ), saved as (
-     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1
-   )
-   ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' })}`,
 );

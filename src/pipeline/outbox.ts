@@ -10,9 +10,6 @@ import { namedStatement, runNamed } from '../store/named-statement';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import type { Language } from '../templating/template-catalog';
 
-/** A reply written here, for `queues.enqueueSend` once the transaction has committed. */
-export type OutboxEntry = QueuedReply;
-
 /**
  * The insert of replies as SQL, its parameters named by the caller: one statement text for any number of replies
  * (a multi-row VALUES would be a different text for each count). Rows go in in `ord` order, so their ids follow
@@ -38,7 +35,7 @@ export function replyColumns(items: readonly { rendered: RenderedReply; language
 }
 
 /** The rows the insert returned, in id order: RETURNING's order is not promised by SQL; the ids are. */
-export function outboxEntries(rows: Record<string, unknown>[], to: { conversationId: number; channel: string }): OutboxEntry[] {
+export function outboxEntries(rows: Record<string, unknown>[], to: { conversationId: number; channel: string }): QueuedReply[] {
   return rows
     .map((r) => Number(r.id))
     .sort((a, b) => a - b)
@@ -55,7 +52,7 @@ export async function writeBotReplies(
   to: { conversationId: number; channel: string },
   replies: readonly ReplyInput[],
   language: Language,
-): Promise<OutboxEntry[]> {
+): Promise<QueuedReply[]> {
   if (replies.length === 0) return [];
   const items = replies.map((reply) => ({ rendered: renderer.render(reply, language, to.channel), language }));
   return outboxEntries(await runNamed(tx, INSERT_REPLIES, [to.conversationId, to.channel, ...replyColumns(items)]), to);

@@ -55,19 +55,22 @@ const queuedReplySql = (where: string) =>
  * first read. Uses messages_queued_outbound_by_conversation_idx.
  */
 const FIRST_QUEUED = namedStatement('send_first_queued', queuedReplySql('m.conversation_id = $1 and m.channel = $2'));
-/** $4–$6 are null unless the reply went out on a fallback channel (where and what it actually sent). */
+/**
+ * $4–$6 are null unless the reply went out on a fallback channel (where and what it actually sent). The next reply
+ * is read only when this one was recorded here; otherwise the caller looks again (`recorded` false).
+ */
 const MARK_SENT = namedStatement(
   'send_mark_sent',
   `with sent as (
      update messages set status = 'sent', provider_message_id = $2, sent_at = $3::timestamptz, error = null,
        channel = coalesce($4::text, channel), text = coalesce($5::text, text), payload = coalesce($6::jsonb, payload)
      where id = $1 and status = 'queued'
-     returning id
+     returning conversation_id
    )
    select exists (select 1 from sent) as recorded, n.*
    from (select 1) as one
    left join lateral (
-     ${queuedReplySql('m.conversation_id = (select conversation_id from messages where id = $1) and m.channel = $7 and m.id > $1')}
+     ${queuedReplySql('m.conversation_id = (select conversation_id from sent) and m.channel = $7 and m.id > $1')}
    ) n on true`,
 );
 

@@ -9,11 +9,12 @@ import { parseConversationState, type ConversationState } from '../engine/conver
 import type { Tx } from '../store/database';
 import type { conversations } from '../store/schema';
 import { createEngineDepsFactory, type TurnServices } from './engine-deps';
-import { writeBotReplies, type OutboxEntry } from './outbox';
+import { writeBotReplies } from './outbox';
+import type { QueuedReply } from '../queue/queues';
 
 export interface StartedFlow {
   state: ConversationState;
-  outbound: OutboxEntry[];
+  outbound: QueuedReply[];
   /** The flow handed straight to a researcher again (e.g. the `human` flow). */
   handoff: Extract<TurnEffect, { kind: 'handoff' }> | null;
 }

@@ -101,7 +101,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
           deduplication: { id: `conv-${reply.conversationId}`, keepLastIfActive: true },
           attempts: 8,
           backoff: { type: 'exponential', delay: 2000 },
-          // The last thousand stay for a look at what happened (attempts, timings); nothing depends on them.
+          // The last thousand stay for a look at what happened (attempts, timings); correctness does not depend on them.
           removeOnComplete: { count: 1000 },
           removeOnFail: { age: 7 * 24 * 3600 },
         },

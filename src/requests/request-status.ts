@@ -8,10 +8,10 @@ import { and, desc, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Organisation } from '../config/organisation-schema';
 import { ConflictError, NotFoundError } from '../console/console-errors';
-import { writeOutbound, type QueuedOutbound } from '../conversations/write-outbound';
+import { writeOutbound } from '../conversations/write-outbound';
 import type { SurveySubject } from '../conversations/conversation-ops';
 import { parseConversationState } from '../engine/conversation-state';
-import type { Queues } from '../queue/queues';
+import type { QueuedReply, Queues } from '../queue/queues';
 import { recordAudit } from '../staff/record-audit';
 import type { Db, Tx } from '../store/database';
 import { beneficiaries, contacts, conversations, requests, requestStatusHistory } from '../store/schema';
@@ -46,7 +46,7 @@ export interface StatusChangeResult {
   from: string;
   to: StaffRequestStatus;
   /** The message that tells the beneficiary; null when they have no reachable contact (all opted out). */
-  notice: QueuedOutbound | null;
+  notice: QueuedReply | null;
   surveyScheduled: boolean;
 }
 
@@ -98,7 +98,7 @@ export async function tellBeneficiary(
   tx: Tx,
   deps: Pick<RequestStatusDeps, 'renderer' | 'organisation'>,
   m: { beneficiaryId: number; template: string; params: Record<string, string | number>; staffId: number | null },
-): Promise<QueuedOutbound | null> {
+): Promise<QueuedReply | null> {
   const reachable = and(eq(conversations.beneficiaryId, m.beneficiaryId), eq(contacts.optedOut, false));
   const [latest] = await tx
     .select({ conv: conversations })

@@ -13,7 +13,8 @@ import type { Tx } from '../store/database';
 import { conversations } from '../store/schema';
 import type { Language } from '../templating/template-catalog';
 import { createEngineDepsFactory } from '../pipeline/engine-deps';
-import { writeBotReplies, type OutboxEntry } from '../pipeline/outbox';
+import { writeBotReplies } from '../pipeline/outbox';
+import type { QueuedReply } from '../queue/queues';
 import { SURVEY_FLOW } from './survey-flow';
 
 export type SurveyEngine = Pick<
@@ -35,7 +36,7 @@ export function createSurveyStepRunner(svc: SurveyEngine) {
     conv: ConversationRow,
     state: ConversationState,
     opts: { data: Record<string, string | number>; language: Language; now: Date },
-  ): Promise<OutboxEntry[]> {
+  ): Promise<QueuedReply[]> {
     const loaded = svc.content.flows.get(SURVEY_FLOW);
     if (!loaded) throw new Error(`flow "${SURVEY_FLOW}" is not loaded`);
     const frame = frameSchema.parse({ flow: SURVEY_FLOW, revision: loaded.revision, step: loaded.flow.start, data: opts.data });

@@ -9,12 +9,12 @@
  * replies for every message.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { and, eq } from 'drizzle-orm';
 import { webUserIdOf } from '../../../src/channels/web/device-id';
 import type { Db } from '../../../src/store/database';
 import { messages } from '../../../src/store/schema';
 import type { Tally } from './fault-load';
+import { tapWebReplies } from '../../support/web-reply-tap';
 
 interface Published {
   id: number;
@@ -27,26 +27,20 @@ export class WebChatLoad {
   /** Every reply published, by web user id, in publish order. */
   private readonly published = new Map<string, Published[]>();
 
-  private constructor(
-    private readonly subscriber: Redis,
-    private readonly baseUrl: string,
-  ) {}
+  private tap: { stop(): void } | undefined;
+
+  private constructor(private readonly baseUrl: string) {}
 
   static async start(opts: { redisUrl: string; prefix: string; baseUrl: string }): Promise<WebChatLoad> {
-    const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    const load = new WebChatLoad(subscriber, opts.baseUrl);
-    const head = `${opts.prefix}:web:`;
-    subscriber.on('pmessage', (_pattern, topic: string, payload: string) => {
-      const e = JSON.parse(payload) as Published;
-      const user = topic.slice(head.length);
+    const load = new WebChatLoad(opts.baseUrl);
+    load.tap = await tapWebReplies(opts.redisUrl, opts.prefix, (user, e) => {
       load.published.set(user, [...(load.published.get(user) ?? []), { id: e.id, text: e.text }]);
     });
-    await subscriber.psubscribe(`${head}*`);
     return load;
   }
 
   async stop(): Promise<void> {
-    this.subscriber.disconnect();
+    this.tap?.stop();
   }
 
   /** Posts one message until Wasl takes it (202); the same client id each time, as the widget retries. */
