@@ -7,8 +7,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { parseConversationState } from '../src/engine/conversation-state';
 import type { DrainOutcome } from '../src/pipeline/drain-conversation';
-import { saveDrainIfUnchanged } from '../src/pipeline/drain-conversation';
+import { saveDrainIfUnchanged, saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
+import { createSendStatements } from '../src/pipeline/send-outbound';
 import { conversations, messages } from '../src/store/schema';
+import { Client } from 'pg';
 import { dbKinds, startTestWasl, type TestWasl } from './support/harness';
 
 describe.each(dbKinds)('the optimistic drain on %s', (db) => {
@@ -82,6 +84,97 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
     expect(after).toHaveLength(2);
     expect(after).toEqual(expect.arrayContaining([{ direction: 'in', status: 'processed' }, { direction: 'out', status: 'queued' }]));
   });
+
+  /** A new conversation with one message waiting, and what an optimistic drain would save of it. */
+  async function pendingSave(text: string): Promise<DrainSave> {
+    const chat = wasl.chat();
+    expect(await chat.post(text)).toBe(202);
+    const conversationId = (await chat.conversationId())!;
+    const [conv] = await wasl.database.db.select().from(conversations).where(eq(conversations.id, conversationId));
+    const pending = await wasl.database.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'in')));
+    return {
+      conversationId,
+      channel: conv!.channel,
+      replies: [
+        { rendered: { text: `أولاً ${text}`, choices: [], template: 'test.reply' }, language: 'ar' },
+        { rendered: { text: `ثانياً ${text}`, choices: [], template: 'test.reply' }, language: 'ar' },
+      ],
+      now: new Date(),
+      messageIds: pending.map((m) => m.id),
+      state: { ...parseConversationState(conv!.state), language: 'ar' },
+      status: conv!.status,
+      version: await versionOf(conversationId),
+    };
+  }
+
+  const repliesOf = async (conversationId: number) =>
+    wasl.database.db
+      .select({ id: messages.id, text: messages.text, status: messages.status })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.direction, 'out')))
+      .orderBy(messages.id);
+
+  it('saves several conversations in one statement, each on its own terms', async () => {
+    const [a, stale, c] = [await pendingSave('أ'), await pendingSave('ب'), await pendingSave('ج')];
+    await wasl.database.db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, stale.conversationId));
+    const written = await saveDrainsIfUnchanged(wasl.database.db, [a, stale, c]);
+    // The stale one gets nothing written; the other two get exactly their own replies, in order.
+    expect(written[1]).toBeNull();
+    expect(await statuses(stale.conversationId)).toEqual([{ direction: 'in', status: 'received' }]);
+    for (const [i, save] of [[0, a], [2, c]] as const) {
+      const rows = await repliesOf(save.conversationId);
+      expect(rows.map((r) => r.text)).toEqual(save.replies.map((r) => r.rendered.text));
+      expect(written[i]!.map((o) => o.id)).toEqual(rows.map((r) => r.id));
+      const [conv] = await wasl.database.db.select().from(conversations).where(eq(conversations.id, save.conversationId));
+      expect(parseConversationState(conv!.state).language).toBe('ar');
+      const inbound = (await statuses(save.conversationId)).filter((m) => m.direction === 'in');
+      expect(inbound).toEqual([{ direction: 'in', status: 'processed' }]);
+    }
+  });
+
+  it('records sends of several conversations in one statement, each returning its own next reply', async () => {
+    const saves = [await pendingSave('د'), await pendingSave('هـ'), await pendingSave('ح')];
+    await saveDrainsIfUnchanged(wasl.database.db, saves);
+    const statements = createSendStatements(wasl.database.db, saves[0]!.channel);
+    // Three at once: the first runs alone, the other two wait for it and share the next statement.
+    const firsts = await Promise.all(saves.map((s) => statements.firstQueued(s.conversationId)));
+    const marks = await Promise.all(
+      firsts.map((row) =>
+        statements.markSent({ messageId: row!.message.id, conversationId: row!.message.conversationId, providerMessageId: `p-${row!.message.id}`, sentAt: new Date(), via: null }),
+      ),
+    );
+    for (const [i, save] of saves.entries()) {
+      const rows = await repliesOf(save.conversationId);
+      expect(firsts[i]!.message.id).toBe(rows[0]!.id);
+      expect(marks[i]).toMatchObject({ recorded: true, next: { message: { id: rows[1]!.id, conversationId: save.conversationId } } });
+      expect(rows.map((r) => r.status)).toEqual(['sent', 'queued']);
+    }
+    // Recorded already: a second record of the same send says so and changes nothing.
+    const again = await statements.markSent({ messageId: firsts[0]!.message.id, conversationId: saves[0]!.conversationId, providerMessageId: 'other', sentAt: new Date(), via: null });
+    expect(again).toEqual({ recorded: false, next: null });
+  });
+
+  if (db === 'postgres') {
+    it('does not wait for a conversation someone holds: that one is left to the transactional drain', async () => {
+      const [held, free] = [await pendingSave('و'), await pendingSave('ز')];
+      const other = new Client({ connectionString: wasl.databaseUrl });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('select id from conversations where id = $1 for update', [held.conversationId]);
+        const written = await saveDrainsIfUnchanged(wasl.database.db, [held, free]);
+        expect(written[0]).toBeNull();
+        expect(written[1]).toHaveLength(2);
+        await other.query('rollback');
+      } finally {
+        await other.end();
+      }
+      expect(await statuses(held.conversationId)).toEqual([{ direction: 'in', status: 'received' }]);
+    });
+  }
 
   it('leaves a handoff to the transactional drain', async () => {
     const chat = wasl.chat();

@@ -12,6 +12,7 @@ import type { ChannelAdapter } from '../channels/channel-adapter';
 import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
 import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
+import { createStoreIntoOpenConversation } from '../pipeline/store-inbound-fast';
 import { effectiveTrustProxy, type Env, type RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
 import { registerAttachmentDownloads } from '../documents/attachment-links';
@@ -148,6 +149,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const documents = createDocumentStore(dataDir);
     const ratingLinks = createRatingLinks({ secretKey: secret.key, baseUrl: env.PUBLIC_URL ?? env.WASL_URL });
     const senderLanes = createSenderLanes();
+    const ingestDeps = { db: database.db, queues, log, storeIntoOpenConversation: createStoreIntoOpenConversation(database.db) };
     const channelContext: ChannelContext = {
       ratingLinks,
       env,
@@ -160,7 +162,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       documents,
       // One sender's burst waits in its own lane instead of holding every database connection (sender-lanes.ts).
       ingest: async (message) => {
-        const result = await senderLanes.run(`${message.channel}:${message.channelUserId}`, () => ingest({ db: database.db, queues, log }, message));
+        const result = await senderLanes.run(`${message.channel}:${message.channelUserId}`, () => ingest(ingestDeps, message));
         if (!result.duplicate) counters.messageIn(message.channel);
         return result;
       },

@@ -19,6 +19,7 @@ import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
 import { firstOfEachConversation, type QueuedReply, type Queues } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
+import { groupCommit, type BatchOutcome } from '../store/group-commit';
 import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
@@ -67,6 +68,17 @@ const payloadMediaSchema = z.object({ media: z.array(inboundMediaSchema).default
 export function createEngineDrain(svc: EngineServices) {
   const engineDeps = createEngineDepsFactory(svc);
   const defaultLanguage = svc.content.organisation.defaultLanguage;
+  // The optimistic drain's two statements, gathered across this process's concurrent drains (ADR 0011).
+  const readForDrain = groupCommit<number, Record<string, unknown>[]>({
+    maxBatch: GROUP_COMMIT_MAX,
+    keysOf: (conversationId) => [conversationId],
+    run: (ids) => readDrains(svc.db, ids),
+  });
+  const saveIfUnchanged = groupCommit<DrainSave, QueuedReply[] | null>({
+    maxBatch: GROUP_COMMIT_MAX,
+    keysOf: (save) => [save.conversationId],
+    run: async (saves) => (await saveDrainsIfUnchanged(svc.db, saves)).map((value) => ({ ok: true, value })),
+  });
 
   /**
    * Runs one turn. Isolated, inside a savepoint: a failing turn undoes its own writes and nothing else. Not
@@ -179,7 +191,7 @@ export function createEngineDrain(svc: EngineServices) {
    * that throws, or a conversation changed meanwhile (a console action, another drain).
    */
   async function drainOptimistically(conversationId: number): Promise<DrainOutcome | null> {
-    const rows = await runNamed(svc.db, READ_FOR_DRAIN, [conversationId, DRAIN_BATCH]);
+    const rows = await readForDrain(conversationId);
     const first = rows[0];
     if (!first) return { processed: 0, outbound: [], more: false };
     const conv = rowOf(conversations, first, 'c_');
@@ -202,7 +214,7 @@ export function createEngineDrain(svc: EngineServices) {
       const language: Language = state.language ?? defaultLanguage;
       for (const rendered of result.rendered) replies.push({ rendered, language });
     }
-    const written = await saveDrainIfUnchanged(svc.db, {
+    const written = await saveIfUnchanged({
       conversationId,
       channel: conv.channel,
       replies,
@@ -248,36 +260,71 @@ type TurnMode = (typeof conversations.$inferSelect)['status'];
 /** A researcher holds the chat or is awaited: messages are taken without a bot reply, and the console told. */
 const isHeld = (mode: TurnMode) => mode === 'human' || mode === 'waiting';
 
+/** What the optimistic drain saves of one conversation: `saveDrainsIfUnchanged` writes it only at `version`. */
+export interface DrainSave {
+  conversationId: number;
+  channel: string;
+  replies: readonly { rendered: RenderedReply; language: Language }[];
+  now: Date;
+  messageIds: number[];
+  state: ConversationState;
+  status: TurnMode;
+  /** The conversation row's `xmin` when it was read. */
+  version: string;
+}
+
+/** Saves in one statement shared by concurrent drains; at most this many conversations (the engine's concurrency is 8). */
+const GROUP_COMMIT_MAX = 32;
+
 /**
- * The optimistic drain's one write (FINISH_IF_UNCHANGED): marks `messageIds` processed, saves `state` and
- * `status`, writes the replies — or, if the conversation row is no longer `version`, nothing at all (null).
+ * The optimistic drain's one write (FINISH_IF_UNCHANGED), for several conversations in one statement: for each,
+ * marks its messages processed, saves its state and status, writes its replies — or, if its row is no longer
+ * `version`, nothing of it (null). Conversations are independent: one changed meanwhile costs the others nothing.
  */
-export async function saveDrainIfUnchanged(
-  db: Db,
-  d: {
-    conversationId: number;
-    channel: string;
-    replies: readonly { rendered: RenderedReply; language: Language }[];
-    now: Date;
-    messageIds: number[];
-    state: ConversationState;
-    status: TurnMode;
-    version: string;
-  },
-): Promise<QueuedReply[] | null> {
-  const [finished] = await runNamed(db, FINISH_IF_UNCHANGED, [
-    d.conversationId,
-    d.channel,
-    ...replyColumns(d.replies),
-    d.now.toISOString(),
-    d.messageIds,
-    JSON.stringify(d.state),
-    d.status,
-    d.version,
+export async function saveDrainsIfUnchanged(db: Db, saves: readonly DrainSave[]): Promise<(QueuedReply[] | null)[]> {
+  const replies = saves.flatMap((d) => d.replies.map((r) => ({ conversationId: d.conversationId, channel: d.channel, ...r })));
+  const [texts, payloads] = replyColumns(replies);
+  const rows = await runNamed(db, FINISH_IF_UNCHANGED, [
+    saves.map((d) => d.conversationId),
+    saves.map((d) => d.version),
+    saves.map((d) => JSON.stringify(d.state)),
+    saves.map((d) => d.status),
+    saves.map((d) => d.now.toISOString()),
+    saves.flatMap((d) => d.messageIds),
+    replies.map((r) => r.conversationId),
+    replies.map((r) => r.channel),
+    texts,
+    payloads,
   ]);
-  if (!finished?.saved) return null;
-  const ids = (finished.ids as (string | number)[] | null) ?? [];
-  return outboxEntries(ids.map((id) => ({ id })), { conversationId: d.conversationId, channel: d.channel });
+  const byConversation = new Map(rows.map((r) => [Number(r.conversation_id), r]));
+  return saves.map((d) => {
+    const row = byConversation.get(d.conversationId);
+    if (!row?.saved) return null;
+    const ids = (row.ids as (string | number)[] | null) ?? [];
+    return outboxEntries(ids.map((id) => ({ id })), { conversationId: d.conversationId, channel: d.channel });
+  });
+}
+
+/** One conversation's optimistic save on its own (no gathering): what `saveDrainsIfUnchanged` does for one. */
+export async function saveDrainIfUnchanged(db: Db, d: DrainSave): Promise<QueuedReply[] | null> {
+  const [written] = await saveDrainsIfUnchanged(db, [d]);
+  return written ?? null;
+}
+
+/**
+ * READ_FOR_DRAIN's rows for each of `conversationIds`, in their order: a conversation's rows as the optimistic
+ * drain reads them, none when it does not exist.
+ */
+async function readDrains(db: Db, conversationIds: number[]): Promise<BatchOutcome<Record<string, unknown>[]>[]> {
+  const rows = await runNamed(db, READ_FOR_DRAIN, [conversationIds, DRAIN_BATCH]);
+  const byConversation = new Map<number, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const id = Number(row.c_id);
+    const list = byConversation.get(id);
+    if (list) list.push(row);
+    else byConversation.set(id, [row]);
+  }
+  return conversationIds.map((id) => ({ ok: true, value: byConversation.get(id) ?? [] }));
 }
 
 /** What the optimistic drain's stand-in transaction throws when a turn reaches for the database. */
@@ -311,44 +358,72 @@ const pendingInboundSql = (conversation: string) =>
    where conversation_id = ${conversation} and direction = 'in' and status = 'received' order by seq limit $2`;
 const PENDING_INBOUND = namedStatement('drain_pending_inbound', pendingInboundSql('$1'));
 /**
- * The conversation (its columns prefixed `c_`, and its row version) with its pending messages, one row each; one
- * row with null message columns when none is pending. No lock: FINISH_IF_UNCHANGED checks the version.
+ * Each conversation of $1 (its columns prefixed `c_`, and its row version) with its pending messages, one row
+ * each; one row with null message columns when none is pending. No lock: FINISH_IF_UNCHANGED checks the version.
  */
 const READ_FOR_DRAIN = namedStatement(
-  'drain_read',
+  'drain_read_many',
   `select c.xmin::text as c_xmin, ${columnList(conversations, { from: 'c', prefix: 'c_' })}, ${columnList(messages, { from: 'm' })}
-   from conversations c
+   from unnest($1::bigint[]) as q(id)
+   join conversations c on c.id = q.id
    left join lateral (${pendingInboundSql('c.id')}) m on true
-   where c.id = $1
-   order by m.seq`,
+   order by c.id, m.seq`,
 );
 /**
- * The save both paths make ($1–$8): mark the batch processed, save the state and status, write the replies
- * ($1–$4 as in `insertRepliesSql`) — every part only if `onlyIf` holds, when given. Its last part, the insert,
- * returns the replies' ids.
+ * The transactional drain's save, under the row lock ($1–$8): mark the batch processed, save the state and
+ * status, write the replies ($1–$4 as in `insertRepliesSql`), returning their ids.
  */
-const saveDrainSql = (onlyIf?: string) => {
-  const and = onlyIf ? ` and ${onlyIf}` : '';
-  return `processed as (
+const FINISH_DRAIN = namedStatement(
+  'drain_finish',
+  `with processed as (
      update messages set status = 'processed', processed_at = $5::timestamptz, error = null
-     where id = any($6::bigint[]) and status = 'received'${and}
+     where id = any($6::bigint[]) and status = 'received'
    ), saved as (
-     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1${and}
+     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1
    ), inserted as (
-     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4', ...(onlyIf ? { onlyIf } : {}) })}
-   )`;
-};
-/** Under the row lock (the transactional drain). */
-const FINISH_DRAIN = namedStatement('drain_finish', `with ${saveDrainSql()} select id from inserted`);
+     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' })}
+   )
+   select id from inserted`,
+);
 /**
- * The same, applied only if the conversation row is still version $9: the row is locked for the statement and, in
- * READ COMMITTED, re-checked against its newest version, so a drain or a console action that changed it since
- * the read (or is changing it now) makes the whole statement write nothing. `saved` says which happened.
+ * The same for several conversations at once, each applied only if its row is still the version read. $1–$5 one
+ * entry per conversation (id, version, state, status, time); $6 every message to mark, of any of them; $7–$10 one
+ * entry per reply (conversation, channel, text, payload), in the order they were said.
+ *
+ * Each row is locked for the statement and, in READ COMMITTED, re-checked against its newest version, so a drain
+ * or a console action that changed it since the read makes the statement write nothing of that conversation.
+ * SKIP LOCKED: a row someone holds is being changed (or may be), and waiting for it here would hold up every
+ * other conversation in the batch; that conversation is not saved and its drain takes the transactional path,
+ * which waits for the lock on its own. Rows are locked in id order, so two batches cannot deadlock.
  */
 const FINISH_IF_UNCHANGED = namedStatement(
-  'drain_finish_if_unchanged',
-  `with unchanged as (
-     select id from conversations where id = $1 and xmin = $9::text::xid for no key update
-   ), ${saveDrainSql('exists (select 1 from unchanged)')}
-   select exists (select 1 from unchanged) as saved, (select array_agg(id order by id) from inserted) as ids`,
+  'drain_finish_many_if_unchanged',
+  `with input as (
+     select * from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[]) as i(id, version, state, status, at)
+   ), unchanged as (
+     select c.id from conversations c join input i on i.id = c.id
+     where c.xmin = i.version::xid
+     order by c.id
+     for no key update of c skip locked
+   ), processed as (
+     -- direction 'in' lets the pending-inbound index serve: without it each conversation's whole history was read.
+     update messages m set status = 'processed', processed_at = i.at, error = null
+     from input i
+     where m.id = any($6::bigint[]) and m.conversation_id = i.id and m.direction = 'in' and m.status = 'received'
+       and i.id in (select id from unchanged)
+   ), saved as (
+     update conversations c set state = i.state, status = i.status, updated_at = i.at
+     from input i
+     where c.id = i.id and i.id in (select id from unchanged)
+   ), inserted as (
+     insert into messages (conversation_id, direction, channel, author, text, payload, status)
+     select r.conversation_id, 'out', r.channel, 'bot', r.text, r.payload, 'queued'
+     from unnest($7::bigint[], $8::text[], $9::text[], $10::jsonb[]) with ordinality as r(conversation_id, channel, text, payload, ord)
+     where r.conversation_id in (select id from unchanged)
+     order by r.ord
+     returning id, conversation_id
+   )
+   select i.id as conversation_id, exists (select 1 from unchanged u where u.id = i.id) as saved,
+     (select array_agg(x.id order by x.id) from inserted x where x.conversation_id = i.id) as ids
+   from input i`,
 );

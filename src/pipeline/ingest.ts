@@ -27,6 +27,11 @@ export interface IngestDeps {
   db: Db;
   queues: Pick<Queues, 'requestDrain'>;
   log: Logger;
+  /**
+   * The common case's one statement, shared by messages arriving together (`createStoreIntoOpenConversation`, as
+   * a running Wasl does); without it each message runs it alone.
+   */
+  storeIntoOpenConversation?(m: InboundMessage): Promise<IngestResult | null>;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -42,7 +47,7 @@ export async function ingest(deps: IngestDeps, raw: InboundMessageInput): Promis
       // message — are one statement each; anything else (a new conversation, a newly proven number, a
       // redelivery, a hint) takes the full transaction.
       result =
-        (await storeIntoOpenConversation(deps.db, inbound)) ??
+        (await (deps.storeIntoOpenConversation?.(inbound) ?? storeIntoOpenConversation(deps.db, inbound))) ??
         (await storeFirstMessage(deps.db, inbound)) ??
         (await deps.db.transaction((tx) => storeInbound(tx, inbound)));
       break;

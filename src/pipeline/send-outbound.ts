@@ -11,6 +11,7 @@ import { outboundPayloadSchema } from '../messages/outbound-message';
 import { attachmentDownloadPath } from '../documents/attachment-links';
 import type { DocumentStore } from '../documents/document-store';
 import type { Db } from '../store/database';
+import { groupCommit } from '../store/group-commit';
 import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { SignalConversation } from './conversation-signals';
@@ -20,6 +21,8 @@ export interface SendDeps {
   db: Db;
   log: Logger;
   adapter: ChannelAdapter;
+  /** The statements every send runs, gathered across this worker's concurrent jobs (`createSendStatements`). */
+  statements: SendStatements;
   documents?: DocumentStore;
   /** Tells the console a reply went out (its delivery tick); best effort, the console's watcher polls too. */
   signal?: SignalConversation;
@@ -50,29 +53,96 @@ const queuedReplySql = (where: string) =>
    order by m.id limit 1`;
 
 /**
- * The statements every send runs (store/named-statement.ts says why they are not drizzle queries). The next reply
- * comes back with the update that records a send, so a conversation's replies cost one statement each after the
- * first read. Uses messages_queued_outbound_by_conversation_idx.
+ * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
+ * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). The next reply comes
+ * back with the update that records a send, so a conversation's replies cost one statement each after the
+ * first read. Use messages_queued_outbound_by_conversation_idx.
  */
-const FIRST_QUEUED = namedStatement('send_first_queued', queuedReplySql('m.conversation_id = $1 and m.channel = $2'));
+const FIRST_QUEUED = namedStatement(
+  'send_first_queued_many',
+  `select q.id as queued_for, n.*
+   from unnest($1::bigint[]) as q(id)
+   join lateral (${queuedReplySql('m.conversation_id = q.id and m.channel = $2')}) n on true`,
+);
 /**
- * $4–$6 are null unless the reply went out on a fallback channel (where and what it actually sent). The next reply
- * is read only when this one was recorded here; otherwise the caller looks again (`recorded` false).
+ * One entry per reply in $1–$6 (id, provider id, time; then, unless the reply went out on a fallback channel,
+ * nulls for where and what it actually sent), $7 the worker's channel. Per reply: `recorded` (false when another
+ * worker had recorded it: the caller then looks again) and the conversation's next queued reply, read only when
+ * this one was recorded here. A batch never holds two replies of one conversation (`keysOf`): the next-reply read
+ * sees the rows as they were before the statement, and would return a reply the same statement marks sent.
  */
 const MARK_SENT = namedStatement(
-  'send_mark_sent',
-  `with sent as (
-     update messages set status = 'sent', provider_message_id = $2, sent_at = $3::timestamptz, error = null,
-       channel = coalesce($4::text, channel), text = coalesce($5::text, text), payload = coalesce($6::jsonb, payload)
-     where id = $1 and status = 'queued'
-     returning conversation_id
+  'send_mark_sent_many',
+  `with input as (
+     select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[])
+       with ordinality as i(id, provider_message_id, sent_at, via_channel, via_text, via_payload, ord)
+   ), sent as (
+     update messages m set status = 'sent', provider_message_id = i.provider_message_id, sent_at = i.sent_at, error = null,
+       channel = coalesce(i.via_channel, m.channel), text = coalesce(i.via_text, m.text), payload = coalesce(i.via_payload, m.payload)
+     from input i
+     where m.id = i.id and m.status = 'queued'
+     returning m.id, m.conversation_id
    )
-   select exists (select 1 from sent) as recorded, n.*
-   from (select 1) as one
+   select i.id as marked, (s.id is not null) as recorded, n.*
+   from input i
+   left join sent s on s.id = i.id
    left join lateral (
-     ${queuedReplySql('m.conversation_id = (select conversation_id from sent) and m.channel = $7 and m.id > $1')}
-   ) n on true`,
+     ${queuedReplySql('m.conversation_id = s.conversation_id and m.channel = $7 and m.id > i.id')}
+   ) n on true
+   order by i.ord`,
 );
+
+/** Group commits gather at most this many (a worker's concurrency is 8 by default). */
+const GROUP_COMMIT_MAX = 32;
+
+/** What recording a send takes: the reply, the provider's id for it and, after a fallback, where and what went. */
+export interface SentRecord {
+  messageId: number;
+  conversationId: number;
+  providerMessageId: string;
+  sentAt: Date;
+  via: { channel: string; text: string; payload: string } | null;
+}
+
+export interface SendStatements {
+  /** The oldest reply of a conversation still queued on the channel; null if none. */
+  firstQueued(conversationId: number): Promise<QueuedRow | null>;
+  /** Records a send; the conversation's next queued reply comes back with it (see MARK_SENT). */
+  markSent(record: SentRecord): Promise<{ recorded: boolean; next: QueuedRow | null }>;
+}
+
+/** The send path's statements for one channel's worker, each call gathered with its concurrent ones. */
+export function createSendStatements(db: Db, channel: string): SendStatements {
+  const firstQueued = groupCommit<number, QueuedRow | null>({
+    maxBatch: GROUP_COMMIT_MAX,
+    keysOf: (conversationId) => [conversationId],
+    run: async (conversationIds) => {
+      const rows = await runNamed(db, FIRST_QUEUED, [conversationIds, channel]);
+      const byConversation = new Map(rows.map((r) => [Number(r.queued_for), queuedRowOf(r)]));
+      return conversationIds.map((id) => ({ ok: true, value: byConversation.get(id) ?? null }));
+    },
+  });
+  const markSent = groupCommit<SentRecord, { recorded: boolean; next: QueuedRow | null }>({
+    maxBatch: GROUP_COMMIT_MAX,
+    keysOf: (r) => [r.conversationId],
+    run: async (records) => {
+      const rows = await runNamed(db, MARK_SENT, [
+        records.map((r) => r.messageId),
+        records.map((r) => r.providerMessageId),
+        records.map((r) => r.sentAt.toISOString()),
+        records.map((r) => r.via?.channel ?? null),
+        records.map((r) => r.via?.text ?? null),
+        records.map((r) => r.via?.payload ?? null),
+        channel,
+      ]);
+      return rows.map((r) => ({
+        ok: true,
+        value: { recorded: r.recorded === true, next: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null },
+      }));
+    },
+  });
+  return { firstQueued, markSent };
+}
 
 function queuedRowOf(raw: Record<string, unknown>): QueuedRow {
   return {
@@ -81,12 +151,6 @@ function queuedRowOf(raw: Record<string, unknown>): QueuedRow {
     optedOut: raw.reply_opted_out === true,
     conversationStatus: raw.reply_conversation_status as QueuedRow['conversationStatus'],
   };
-}
-
-/** The oldest reply of `conversationId` still queued on `channel`; null if none. */
-export async function firstQueuedReply(db: Db, conversationId: number, channel: string): Promise<QueuedRow | null> {
-  const [raw] = await runNamed(db, FIRST_QUEUED, [conversationId, channel]);
-  return raw ? queuedRowOf(raw) : null;
 }
 
 /**
@@ -137,17 +201,13 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
     });
     // A fallback channel (WhatsApp down, SMS instead) records where and what it actually sent.
     const via = receipt.via;
-    const [marked] = await runNamed(deps.db, MARK_SENT, [
+    ({ recorded, next } = await deps.statements.markSent({
       messageId,
-      receipt.providerMessageId,
-      new Date().toISOString(),
-      via?.channel ?? null,
-      via?.text ?? null,
-      via ? JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) : null,
-      deps.adapter.channel,
-    ]);
-    recorded = marked?.recorded === true;
-    next = marked && marked.id !== null && marked.id !== undefined ? queuedRowOf(marked) : null;
+      conversationId: row.message.conversationId,
+      providerMessageId: receipt.providerMessageId,
+      sentAt: new Date(),
+      via: via ? { channel: via.channel, text: via.text, payload: JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) } : null,
+    }));
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
       deps.log.warn({ err, messageId }, 'the provider refused the reply for good');

@@ -6,6 +6,7 @@
  */
 import type { InboundMessage } from '../messages/inbound-message';
 import type { Db } from '../store/database';
+import { groupCommit } from '../store/group-commit';
 import { namedStatement, runNamed } from '../store/named-statement';
 import type { IngestResult } from './ingest';
 
@@ -16,38 +17,77 @@ const storedRow = (rows: Record<string, unknown>[]): IngestResult | null => {
 
 export const payloadOf = (m: InboundMessage) => ({ media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) });
 
+/** Messages stored by one statement at most (the web role takes up to a few hundred requests at once). */
+const GROUP_COMMIT_MAX = 64;
+
 /**
- * One round trip: finds the contact and its open conversation, counts the message on the contact and inserts it.
- * Null when that is not the whole story (no such contact or open conversation, a newly proven number, or a
- * provider id already stored); the caller then runs `storeInbound`, which handles every case.
+ * One round trip, shared by the messages arriving together (ADR 0011): finds each one's contact and open
+ * conversation, counts the message on the contact and inserts it. Null for a message when that is not the whole
+ * story (no such contact or open conversation, a newly proven number, or a provider id already stored); the
+ * caller then runs `storeInbound`, which handles every case. Two messages of one contact never share a statement:
+ * the second waits for the first's commit, so its arrival number is the later one.
  */
-export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Promise<IngestResult | null> {
-  return storedRow(
-    await runNamed(db, INTO_OPEN_CONVERSATION, [m.channel, m.channelUserId, m.verifiedMobile ?? null, m.providerMessageId, m.text, JSON.stringify(payloadOf(m)), m.receivedAt.toISOString()]),
-  );
+export function createStoreIntoOpenConversation(db: Db): (m: InboundMessage) => Promise<IngestResult | null> {
+  return groupCommit<InboundMessage, IngestResult | null>({
+    maxBatch: GROUP_COMMIT_MAX,
+    // One contact's messages one a statement (its arrival counter); one provider id one a statement too, as
+    // a mail's Message-ID is the sender's to choose and two senders may send the same.
+    keysOf: (m) => [`contact ${m.channel}\n${m.channelUserId}`, `provider ${m.channel}\n${m.providerMessageId}`],
+    run: async (batch) => (await storeManyIntoOpenConversations(db, batch)).map((value) => ({ ok: true, value })),
+  });
 }
 
-// $1 channel, $2 channel user id, $3 proven mobile or null, $4 provider message id, $5 text, $6 payload, $7 received at.
+/** One message alone, without gathering (tests and tools that call `ingest` without a running Wasl). */
+export async function storeIntoOpenConversation(db: Db, m: InboundMessage): Promise<IngestResult | null> {
+  const [stored] = await storeManyIntoOpenConversations(db, [m]);
+  return stored ?? null;
+}
+
+async function storeManyIntoOpenConversations(db: Db, batch: readonly InboundMessage[]): Promise<(IngestResult | null)[]> {
+  const rows = await runNamed(db, INTO_OPEN_CONVERSATION, [
+    batch.map((m) => m.channel),
+    batch.map((m) => m.channelUserId),
+    batch.map((m) => m.verifiedMobile ?? null),
+    batch.map((m) => m.providerMessageId),
+    batch.map((m) => m.text),
+    batch.map((m) => JSON.stringify(payloadOf(m))),
+    batch.map((m) => m.receivedAt.toISOString()),
+  ]);
+  // Inbound (channel, provider id) is unique, and unique within a batch (`keysOf`): it names each row's message.
+  const stored = new Map(rows.map((r) => [`${String(r.channel)}\n${String(r.provider_message_id)}`, r]));
+  return batch.map((m) => {
+    const row = stored.get(`${m.channel}\n${m.providerMessageId}`);
+    return storedRow(row ? [row] : []);
+  });
+}
+
+// One entry per message in each array: $1 channel, $2 channel user id, $3 proven mobile or null, $4 provider
+// message id, $5 text, $6 payload, $7 received at. Contacts are locked in id order, so two statements of two web
+// processes cannot deadlock over the same two people.
 const INTO_OPEN_CONVERSATION = namedStatement(
-  'ingest_into_open_conversation',
-  `with target as (
-     select c.id as contact_id, cv.id as conversation_id
-     from contacts c
+  'ingest_into_open_conversation_many',
+  `with input as (
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+       with ordinality as i(channel, channel_user_id, verified_mobile, provider_message_id, text, payload, received_at, ord)
+   ), target as (
+     select i.ord, c.id as contact_id, cv.id as conversation_id
+     from input i
+     join contacts c on c.channel = i.channel and c.channel_user_id = i.channel_user_id
      join conversations cv on cv.contact_id = c.id and cv.status <> 'resolved'
-     where c.channel = $1 and c.channel_user_id = $2
-       and ($3::text is null or c.verified_mobile = $3::text)
-       and not exists (select 1 from messages d where d.channel = $1 and d.provider_message_id = $4 and d.direction = 'in')
-     for key share of cv
+     where (i.verified_mobile is null or c.verified_mobile = i.verified_mobile)
+       and not exists (select 1 from messages d where d.channel = i.channel and d.provider_message_id = i.provider_message_id and d.direction = 'in')
+     order by c.id
+     for no key update of c for key share of cv
    ), counted as (
      update contacts set inbound_seq = inbound_seq + 1, last_seen_at = now(), opted_out = false
      from target where contacts.id = target.contact_id
-     returning contacts.inbound_seq as seq, target.conversation_id
+     returning contacts.inbound_seq as seq, target.conversation_id, target.ord
    )
    insert into messages (conversation_id, direction, channel, seq, provider_message_id, author, text, payload, status, received_at)
-   select conversation_id, 'in', $1, seq, $4, 'beneficiary', $5, $6::jsonb, 'received', $7::timestamptz
-   from counted
+   select counted.conversation_id, 'in', i.channel, counted.seq, i.provider_message_id, 'beneficiary', i.text, i.payload, 'received', i.received_at
+   from counted join input i on i.ord = counted.ord
    on conflict (channel, provider_message_id) where direction = 'in' do nothing
-   returning id, conversation_id`,
+   returning id, conversation_id, channel, provider_message_id`,
 );
 
 /**

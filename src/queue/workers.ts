@@ -4,7 +4,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
-import { firstQueuedReply, markFailed, sendReply } from '../pipeline/send-outbound';
+import { createSendStatements, markFailed, sendReply } from '../pipeline/send-outbound';
 import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
@@ -61,7 +61,8 @@ export function createOutboundWorker(opts: {
   lockDurationMs?: number;
 }): Worker {
   const { adapter } = opts;
-  const deps = { db: opts.db, log: opts.log, adapter, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const statements = createSendStatements(opts.db, adapter.channel);
+  const deps = { db: opts.db, log: opts.log, adapter, statements, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const perJob = adapter.capabilities.rateLimit ? 1 : REPLIES_PER_JOB;
   // Asked while this job is active, so kept by the queue and created when it finishes (queue/queues.ts). Best
   // effort: a request lost here (Redis down) is the sweeper's to find.
@@ -88,7 +89,7 @@ export function createOutboundWorker(opts: {
       // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
       let done = 0;
       let sent = 0;
-      let row = await firstQueuedReply(opts.db, conversationId, adapter.channel);
+      let row = await statements.firstQueued(conversationId);
       while (row) {
         const reply = { id: row.message.id, channel: adapter.channel, conversationId };
         if (done === perJob) {
@@ -124,7 +125,7 @@ export function createOutboundWorker(opts: {
         done++;
         if (result.outcome === 'sent') sent++;
         // The next reply came back with the statement that recorded this one, unless another worker had.
-        row = result.outcome === 'sent' && result.recorded ? result.next : await firstQueuedReply(opts.db, conversationId, adapter.channel);
+        row = result.outcome === 'sent' && result.recorded ? result.next : await statements.firstQueued(conversationId);
       }
       return sent;
     },

@@ -54,6 +54,11 @@ function clientOf(db: DbOrTx): PgQueryable | PgliteQueryable {
   return client as PgQueryable | PgliteQueryable;
 }
 
+/** Every statement declared so far (the modules that declare them loaded): for the test that checks their plans. */
+export function declaredStatements(): NamedStatement[] {
+  return [...registered].map(([name, text]) => ({ name, text }));
+}
+
 /** Runs `statement` with `values` for $1, $2, …; rows come back as the driver parsed them (snake_case columns). */
 export async function runNamed(db: DbOrTx, statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
   const client = clientOf(db);

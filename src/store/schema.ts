@@ -97,8 +97,10 @@ export const conversations = pgTable(
     check('conversations_status_ck', sql`${t.status} in ('bot', 'waiting', 'human', 'resolved')`),
     uniqueIndex('conversations_one_open_per_contact_uq').on(t.contactId).where(sql`${t.status} <> 'resolved'`),
     index('conversations_status_idx').on(t.status),
-    // A beneficiary's latest conversation (where a survey is sent) without scanning every conversation.
-    index('conversations_beneficiary_idx').on(t.beneficiaryId, t.updatedAt),
+    // A beneficiary's latest conversation (where a survey is sent) without scanning every conversation. Not on
+    // updated_at, which every drain writes: an indexed column written makes each drain's update non-HOT, a new
+    // entry in every index of the table (docs/performance.md, hot spot 17). A beneficiary has few conversations.
+    index('conversations_beneficiary_idx').on(t.beneficiaryId),
   ],
 );
 
@@ -133,13 +135,16 @@ export const messages = pgTable(
     uniqueIndex('messages_inbound_provider_uq').on(t.channel, t.providerMessageId).where(sql`${t.direction} = 'in'`),
     index('messages_conversation_idx').on(t.conversationId, t.id),
     index('messages_pending_inbound_idx').on(t.conversationId, t.seq).where(sql`${t.direction} = 'in' and ${t.status} = 'received'`),
-    index('messages_queued_outbound_idx').on(t.createdAt).where(sql`${t.direction} = 'out' and ${t.status} = 'queued'`),
-    // A conversation's queued replies, for the send path's "an earlier one still queued?" and "which is next?"
-    // (pipeline/send-outbound.ts). Without it both scanned every queued reply of every conversation: at 10k
-    // contacts the sender slowed as its own backlog grew (docs/performance.md).
+    // A conversation's queued replies, for the send path's "which is next?" (pipeline/send-outbound.ts) and the
+    // sweeper's stranded replies. Without it the send path scanned every queued reply of every conversation: at
+    // 10k contacts the sender slowed as its own backlog grew (docs/performance.md). The sweeper's own index on
+    // created_at is gone: one index fewer to write with every reply, and it holds queued replies only.
     index('messages_queued_outbound_by_conversation_idx').on(t.conversationId, t.id).where(sql`${t.direction} = 'out' and ${t.status} = 'queued'`),
     // Delivery reports (SMS DLRs, WhatsApp acks, email DSNs) find their message by the provider's id, not a scan.
-    index('messages_outbound_provider_idx').on(t.channel, t.providerMessageId).where(sql`${t.direction} = 'out'`),
+    // Only sent replies have one: a reply is written without, and indexed when its send is recorded.
+    index('messages_outbound_provider_idx')
+      .on(t.channel, t.providerMessageId)
+      .where(sql`${t.direction} = 'out' and ${t.providerMessageId} is not null`),
   ],
 );
 
