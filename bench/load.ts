@@ -395,6 +395,12 @@ function watchDatabaseHousekeeping(wasl: TestWasl): { stop(): Promise<Housekeepi
 
 /** How long the open-loop phase at half the throughput lasts. */
 const OPEN_LOOP_S = Number(process.env.LOAD_OPEN_LOOP_S ?? 20);
+/**
+ * A fixed rate for the open loop instead of half the measured maximum (LOAD_OPEN_LOOP_RATE, msg/s): to compare two
+ * versions of Wasl at the same load, when one's maximum moved.
+ */
+const OPEN_LOOP_RATE = process.env.LOAD_OPEN_LOOP_RATE ? Number(process.env.LOAD_OPEN_LOOP_RATE) : null;
+if (OPEN_LOOP_RATE !== null && !(OPEN_LOOP_RATE > 0)) throw new Error(`LOAD_OPEN_LOOP_RATE must be a positive number of messages a second, not "${process.env.LOAD_OPEN_LOOP_RATE}"`);
 
 const webEnv = { WEB_CHAT_IP_REQUESTS_PER_MINUTE: '100000', WEB_CHAT_MESSAGES_PER_MINUTE: '10000', WEB_CHAT_DEMO_PAGE: 'false' };
 
@@ -469,7 +475,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const repliesPerS = (await wasl.database.db.$count(messages, and(eq(messages.direction, 'out'), eq(messages.status, 'sent')))) / seconds;
     const perDrain = await messagesPerDrain(wasl);
     // The latency target is stated at half the maximum: an open-loop load at that rate, on the same Wasl.
-    const halfPerS = msgPerS / 2;
+    const halfPerS = OPEN_LOOP_RATE ?? msgPerS / 2;
     const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
     const watch = split ? watchDatabaseHousekeeping(wasl) : null;
     const openLoopFrom = Date.now();
@@ -734,6 +740,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       if (r.gc) notes.push(`Load (${column}): GC pauses ≥ 5 ms during the open loop — ${r.gc}.`);
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
     }
+    if (OPEN_LOOP_RATE !== null) notes.push(`Load: the "open loop at half" rows ran at LOAD_OPEN_LOOP_RATE=${OPEN_LOOP_RATE} msg/s, not at half the maximum.`);
     if (boundaryEcho) {
       notes.push(
         `Load: boundary echo (web, hop 1 and hop 2 a process each; ${fmt(boundaryEcho.messages)} messages): receipt → reply p50/p99 ` +

@@ -34,6 +34,7 @@ import { createSignalPublisher } from '../pipeline/conversation-signals';
 import { createEngineDrain } from '../pipeline/drain-conversation';
 import { createSenderLanes } from '../pipeline/sender-lanes';
 import { startSweeper } from '../pipeline/sweeper';
+import { startPlannerStatistics } from '../store/planner-statistics';
 import { createQueues, type Queues } from '../queue/queues';
 import { createEngineWorker, createOutboundWorker } from '../queue/workers';
 import { startSurveysRole } from '../surveys/surveys-worker';
@@ -190,6 +191,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       if (opts.sweeper !== false) {
         const sweeper = startSweeper({ db: database.db, queues, log }, opts.sweeper ?? { everyMs: 15_000, olderThanMs: 30_000 });
         closers.push(async () => sweeper.stop());
+      }
+      if (database.kind === 'postgres') {
+        const statistics = startPlannerStatistics({ db: database.db, log }, { everyMs: 5_000 });
+        closers.push(async () => statistics.stop());
       }
     }
     for (const [channel, adapter] of adapters) {

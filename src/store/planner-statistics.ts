@@ -1,0 +1,61 @@
+/**
+ * Keeps PostgreSQL's statistics of the tables every message writes fresh while they grow fast, so the plans of
+ * the named statements (store/named-statement.ts) follow the tables' size.
+ *
+ * A named statement is planned once per connection and its generic plan is kept until the statistics of a table
+ * it reads change. Planned on a near-empty table — a new deployment, the first minutes of a campaign — the plan
+ * reads the whole table (cheapest while it is small) and goes on doing so as it grows, until autovacuum's ANALYZE
+ * next comes round, which may be minutes: at 10,000 people in the load benchmark, the batched ingest read 358
+ * pages a call where 56 did (docs/performance.md, hot spot 19). An ANALYZE of a table that has about doubled since
+ * the last one replans every connection's statements on it. Steady deployments grow slower than
+ * autovacuum analyzes, and this finds nothing to do.
+ *
+ * PostgreSQL only: PGlite runs each statement unprepared (planned anew every time), and has no autovacuum.
+ */
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from './database';
+
+/** The tables every message writes, and the statements of the hot path read. */
+export const HOT_TABLES = ['messages', 'contacts', 'conversations', 'beneficiaries'] as const;
+
+/** Analyzed again once this many rows changed since the last ANALYZE … */
+const MIN_CHANGED_ROWS = 500;
+/**
+ * … and as many as it has (inserted or updated: about once its size again). Which index or scan a plan takes only
+ * changes with the order of magnitude of a table, and an ANALYZE of a big table costs a few hundred milliseconds
+ * of sampling, so a table is analyzed a dozen times between 500 rows and a million, then left to autovacuum.
+ */
+const CHANGED_SHARE = 1;
+
+/** ANALYZEs the hot tables that grew or changed enough since their last one; returns their names. */
+export async function refreshPlannerStatistics(db: Db): Promise<string[]> {
+  const result = await db.execute<{ relname: string }>(sql`
+    select relname from pg_stat_user_tables
+    where schemaname = current_schema() and relname in (${sql.join(HOT_TABLES.map((t) => sql`${t}`), sql`, `)})
+      and n_mod_since_analyze >= greatest(${MIN_CHANGED_ROWS}::bigint, (n_live_tup * ${CHANGED_SHARE}::float8)::bigint)`);
+  const stale = (result as unknown as { rows: { relname: string }[] }).rows.map((r) => r.relname);
+  for (const table of stale) {
+    // The name comes from the list above, never from outside.
+    await db.execute(sql.raw(`analyze "${table}"`));
+  }
+  return stale;
+}
+
+export function startPlannerStatistics(deps: { db: Db; log: Logger }, opts: { everyMs: number }): { stop(): void } {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const analyzed = await refreshPlannerStatistics(deps.db);
+      if (analyzed.length) deps.log.debug({ analyzed }, 'planner statistics refreshed');
+    } catch (err) {
+      deps.log.warn({ err }, 'could not refresh planner statistics; autovacuum still will');
+    } finally {
+      running = false;
+    }
+  }, opts.everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
