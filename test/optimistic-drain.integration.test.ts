@@ -138,7 +138,7 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
   it('records sends of several conversations in one statement, each returning its own next reply', async () => {
     const saves = [await pendingSave('د'), await pendingSave('هـ'), await pendingSave('ح')];
     await saveDrainsIfUnchanged(wasl.database.db, saves);
-    const statements = createSendStatements(wasl.database.db, saves[0]!.channel);
+    const statements = createSendStatements(wasl.database.db, saves[0]!.channel, 32);
     // Three at once: the first runs alone, the other two wait for it and share the next statement.
     const firsts = await Promise.all(saves.map((s) => statements.firstQueued(s.conversationId)));
     const marks = await Promise.all(

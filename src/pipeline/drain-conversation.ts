@@ -48,6 +48,8 @@ export interface EngineServices {
   clock(): Date;
   /** Tells the web processes about an escalation or a message in a held chat, after commit (console live view, staff notices). */
   signal?: SignalConversation;
+  /** How many concurrent drains may share one statement (ADR 0011); 1 on PGlite. */
+  statementBatch: number;
 }
 
 export interface DrainOutcome {
@@ -70,12 +72,12 @@ export function createEngineDrain(svc: EngineServices) {
   const defaultLanguage = svc.content.organisation.defaultLanguage;
   // The optimistic drain's two statements, gathered across this process's concurrent drains (ADR 0011).
   const readForDrain = groupCommit<number, Record<string, unknown>[]>({
-    maxBatch: GROUP_COMMIT_MAX,
+    maxBatch: svc.statementBatch,
     keysOf: (conversationId) => [conversationId],
     run: (ids) => readDrains(svc.db, ids),
   });
   const saveIfUnchanged = groupCommit<DrainSave, QueuedReply[] | null>({
-    maxBatch: GROUP_COMMIT_MAX,
+    maxBatch: svc.statementBatch,
     keysOf: (save) => [save.conversationId],
     run: async (saves) => (await saveDrainsIfUnchanged(svc.db, saves)).map((value) => ({ ok: true, value })),
   });
@@ -272,9 +274,6 @@ export interface DrainSave {
   /** The conversation row's `xmin` when it was read. */
   version: string;
 }
-
-/** Saves in one statement shared by concurrent drains; at most this many conversations (the engine's concurrency is 8). */
-const GROUP_COMMIT_MAX = 32;
 
 /**
  * The optimistic drain's one write (FINISH_IF_UNCHANGED), for several conversations in one statement: for each,

@@ -92,9 +92,6 @@ const MARK_SENT = namedStatement(
    order by i.ord`,
 );
 
-/** Group commits gather at most this many (a worker's concurrency is 8 by default). */
-const GROUP_COMMIT_MAX = 32;
-
 /** What recording a send takes: the reply, the provider's id for it and, after a fallback, where and what went. */
 export interface SentRecord {
   messageId: number;
@@ -111,10 +108,13 @@ export interface SendStatements {
   markSent(record: SentRecord): Promise<{ recorded: boolean; next: QueuedRow | null }>;
 }
 
-/** The send path's statements for one channel's worker, each call gathered with its concurrent ones. */
-export function createSendStatements(db: Db, channel: string): SendStatements {
+/**
+ * The send path's statements for one channel's worker, each call gathered with up to `statementBatch` - 1
+ * concurrent ones (ADR 0011).
+ */
+export function createSendStatements(db: Db, channel: string, statementBatch: number): SendStatements {
   const firstQueued = groupCommit<number, QueuedRow | null>({
-    maxBatch: GROUP_COMMIT_MAX,
+    maxBatch: statementBatch,
     keysOf: (conversationId) => [conversationId],
     run: async (conversationIds) => {
       const rows = await runNamed(db, FIRST_QUEUED, [conversationIds, channel]);
@@ -123,7 +123,7 @@ export function createSendStatements(db: Db, channel: string): SendStatements {
     },
   });
   const markSent = groupCommit<SentRecord, { recorded: boolean; next: QueuedRow | null }>({
-    maxBatch: GROUP_COMMIT_MAX,
+    maxBatch: statementBatch,
     keysOf: (r) => [r.conversationId],
     run: async (records) => {
       const rows = await runNamed(db, MARK_SENT, [

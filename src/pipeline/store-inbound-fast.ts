@@ -17,9 +17,6 @@ const storedRow = (rows: Record<string, unknown>[]): IngestResult | null => {
 
 export const payloadOf = (m: InboundMessage) => ({ media: m.media, ...(m.surveyLink ? { surveyLink: m.surveyLink } : {}) });
 
-/** Messages stored by one statement at most (the web role takes up to a few hundred requests at once). */
-const GROUP_COMMIT_MAX = 64;
-
 /**
  * One round trip, shared by the messages arriving together (ADR 0011): finds each one's contact and open
  * conversation, counts the message on the contact and inserts it. Null for a message when that is not the whole
@@ -27,9 +24,9 @@ const GROUP_COMMIT_MAX = 64;
  * caller then runs `storeInbound`, which handles every case. Two messages of one contact never share a statement:
  * the second waits for the first's commit, so its arrival number is the later one.
  */
-export function createStoreIntoOpenConversation(db: Db): (m: InboundMessage) => Promise<IngestResult | null> {
+export function createStoreIntoOpenConversation(db: Db, statementBatch: number): (m: InboundMessage) => Promise<IngestResult | null> {
   return groupCommit<InboundMessage, IngestResult | null>({
-    maxBatch: GROUP_COMMIT_MAX,
+    maxBatch: statementBatch,
     // One contact's messages one a statement (its arrival counter); one provider id one a statement too, as
     // a mail's Message-ID is the sender's to choose and two senders may send the same.
     keysOf: (m) => [`contact ${m.channel}\n${m.channelUserId}`, `provider ${m.channel}\n${m.providerMessageId}`],

@@ -59,9 +59,11 @@ export function createOutboundWorker(opts: {
   documents?: DocumentStore;
   /** How long a job stays locked to this worker; tests shorten it so a killed sender's jobs move on sooner. */
   lockDurationMs?: number;
+  /** How many concurrent jobs may share one statement (ADR 0011); 1 on PGlite. */
+  statementBatch: number;
 }): Worker {
   const { adapter } = opts;
-  const statements = createSendStatements(opts.db, adapter.channel);
+  const statements = createSendStatements(opts.db, adapter.channel, opts.statementBatch);
   const deps = { db: opts.db, log: opts.log, adapter, statements, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const perJob = adapter.capabilities.rateLimit ? 1 : REPLIES_PER_JOB;
   // Asked while this job is active, so kept by the queue and created when it finishes (queue/queues.ts). Best

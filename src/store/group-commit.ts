@@ -15,7 +15,7 @@ export type BatchOutcome<O> = { ok: true; value: O } | { ok: false; error: Error
 export interface GroupCommitOptions<I, O> {
   /** Runs a batch as one statement; one outcome per item, in the items' order. */
   run(items: I[]): Promise<BatchOutcome<O>[]>;
-  /** The most items in one statement. */
+  /** The most items in one statement; 1 gathers nothing (each call waits for the one before, as on PGlite). */
   maxBatch: number;
   /** Items sharing a key never share a batch; a later one waits for the next. */
   keysOf?(item: I): readonly (string | number)[];
