@@ -56,7 +56,7 @@ const queuedReplySql = (where: string) =>
  * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
  * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). The next reply comes
  * back with the update that records a send, so a conversation's replies cost one statement each after the
- * first read. Use messages_queued_outbound_by_conversation_idx.
+ * first read. Both use messages_queued_outbound_by_conversation_idx.
  */
 const FIRST_QUEUED = namedStatement(
   'send_first_queued_many',
