@@ -7,7 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { parseConversationState } from '../src/engine/conversation-state';
 import type { DrainOutcome } from '../src/pipeline/drain-conversation';
-import { saveDrainIfUnchanged, saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
+import { saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
 import { createSendStatements } from '../src/pipeline/send-outbound';
 import { conversations, messages } from '../src/store/schema';
 import { Client } from 'pg';
@@ -64,17 +64,21 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
     const read = await versionOf(conversationId);
     // A console action (or another drain) writes the row in between.
     await wasl.database.db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId));
-    const save = (version: string) =>
-      saveDrainIfUnchanged(wasl.database.db, {
-        conversationId,
-        channel: conv!.channel,
-        replies: [{ rendered: { text: 'رد', choices: [], template: 'test.reply' }, language: 'ar' }],
-        now: new Date(),
-        messageIds: [pending!.id],
-        state: parseConversationState(conv!.state),
-        status: conv!.status,
-        version,
-      });
+    const save = async (version: string) => {
+      const [written] = await saveDrainsIfUnchanged(wasl.database.db, [
+        {
+          conversationId,
+          channel: conv!.channel,
+          replies: [{ rendered: { text: 'رد', choices: [], template: 'test.reply' }, language: 'ar' }],
+          now: new Date(),
+          messageIds: [pending!.id],
+          state: parseConversationState(conv!.state),
+          status: conv!.status,
+          version,
+        },
+      ]);
+      return written;
+    };
     expect(await save(read)).toBeNull();
     expect(await statuses(conversationId)).toEqual([{ direction: 'in', status: 'received' }]);
     const written = await save(await versionOf(conversationId));

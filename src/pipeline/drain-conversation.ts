@@ -18,8 +18,8 @@ import type { FaqResponder } from '../faq/faq-responder';
 import type { Sealer } from '../identity/sealed-value';
 import { inboundMediaSchema } from '../messages/inbound-message';
 import { firstOfEachConversation, type QueuedReply, type Queues } from '../queue/queues';
-import type { Db, Tx } from '../store/database';
-import { groupCommit, type BatchOutcome } from '../store/group-commit';
+import type { Db, DbOrTx, Tx } from '../store/database';
+import { groupCommit } from '../store/group-commit';
 import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
@@ -27,7 +27,7 @@ import { prepareSurveyAnswer, surveyLinkApplies } from '../surveys/survey-answer
 import type { Language } from '../templating/template-catalog';
 import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
-import { insertRepliesSql, outboxEntries, replyColumns } from './outbox';
+import { outboxEntries, replyColumns } from './outbox';
 import type { SignalConversation } from './conversation-signals';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
@@ -79,7 +79,7 @@ export function createEngineDrain(svc: EngineServices) {
   const saveIfUnchanged = groupCommit<DrainSave, QueuedReply[] | null>({
     maxBatch: svc.statementBatch,
     keysOf: (save) => [save.conversationId],
-    run: async (saves) => (await saveDrainsIfUnchanged(svc.db, saves)).map((value) => ({ ok: true, value })),
+    run: (saves) => saveDrainsIfUnchanged(svc.db, saves),
   });
 
   /**
@@ -176,8 +176,11 @@ export function createEngineDrain(svc: EngineServices) {
       // order. (An action's `send` effect writes into another conversation — an e-mail link code — so no row of
       // this conversation can slip in between.) A failed turn's mark and a handoff's columns, rarer, follow.
       const status = mode === 'resolved' ? conv.status : mode;
-      const finished = await runNamed(tx, FINISH_DRAIN, [conversationId, conv.channel, ...replyColumns(replies), now.toISOString(), pending.map((m) => m.id), JSON.stringify(state), status]);
-      const written = outboxEntries(finished, { conversationId, channel: conv.channel });
+      // The optimistic drain's statement, with no version to check: this transaction holds the row.
+      const [written] = await saveDrainsIfUnchanged(tx, [
+        { conversationId, channel: conv.channel, replies, now, messageIds: pending.map((m) => m.id), state, status, version: null },
+      ]);
+      if (!written) throw new Error(`conversation ${conversationId} was not saved under its own row lock`);
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
       if (Object.keys(handoff).length) await tx.update(conversations).set(handoff).where(eq(conversations.id, conversationId));
       outbound.push(...written);
@@ -271,19 +274,21 @@ export interface DrainSave {
   messageIds: number[];
   state: ConversationState;
   status: TurnMode;
-  /** The conversation row's `xmin` when it was read. */
-  version: string;
+  /** The conversation row's `xmin` when it was read; null under the row lock (the transactional drain). */
+  version: string | null;
 }
 
 /**
- * The optimistic drain's one write (FINISH_IF_UNCHANGED), for several conversations in one statement: for each,
- * marks its messages processed, saves its state and status, writes its replies — or, if its row is no longer
- * `version`, nothing of it (null). Conversations are independent: one changed meanwhile costs the others nothing.
+ * A drain's one write (FINISH_DRAIN), for several conversations in one statement: for each, marks its messages
+ * processed, saves its state and status, writes its replies — or, if its row is no longer `version`, nothing of
+ * it (null). Conversations are independent: one changed meanwhile costs the others nothing. Both drains use it,
+ * so the two paths cannot drift apart: the optimistic one gathered (ADR 0011), the transactional one for its
+ * conversation alone, inside its transaction.
  */
-export async function saveDrainsIfUnchanged(db: Db, saves: readonly DrainSave[]): Promise<(QueuedReply[] | null)[]> {
+export async function saveDrainsIfUnchanged(db: DbOrTx, saves: readonly DrainSave[]): Promise<(QueuedReply[] | null)[]> {
   const replies = saves.flatMap((d) => d.replies.map((r) => ({ conversationId: d.conversationId, channel: d.channel, ...r })));
   const [texts, payloads] = replyColumns(replies);
-  const rows = await runNamed(db, FINISH_IF_UNCHANGED, [
+  const rows = await runNamed(db, FINISH_DRAIN, [
     saves.map((d) => d.conversationId),
     saves.map((d) => d.version),
     saves.map((d) => JSON.stringify(d.state)),
@@ -304,17 +309,11 @@ export async function saveDrainsIfUnchanged(db: Db, saves: readonly DrainSave[])
   });
 }
 
-/** One conversation's optimistic save on its own (no gathering): what `saveDrainsIfUnchanged` does for one. */
-export async function saveDrainIfUnchanged(db: Db, d: DrainSave): Promise<QueuedReply[] | null> {
-  const [written] = await saveDrainsIfUnchanged(db, [d]);
-  return written ?? null;
-}
-
 /**
  * READ_FOR_DRAIN's rows for each of `conversationIds`, in their order: a conversation's rows as the optimistic
  * drain reads them, none when it does not exist.
  */
-async function readDrains(db: Db, conversationIds: number[]): Promise<BatchOutcome<Record<string, unknown>[]>[]> {
+async function readDrains(db: Db, conversationIds: number[]): Promise<Record<string, unknown>[][]> {
   const rows = await runNamed(db, READ_FOR_DRAIN, [conversationIds, DRAIN_BATCH]);
   const byConversation = new Map<number, Record<string, unknown>[]>();
   for (const row of rows) {
@@ -323,7 +322,7 @@ async function readDrains(db: Db, conversationIds: number[]): Promise<BatchOutco
     if (list) list.push(row);
     else byConversation.set(id, [row]);
   }
-  return conversationIds.map((id) => ({ ok: true, value: byConversation.get(id) ?? [] }));
+  return conversationIds.map((id) => byConversation.get(id) ?? []);
 }
 
 /** What the optimistic drain's stand-in transaction throws when a turn reaches for the database. */
@@ -358,7 +357,7 @@ const pendingInboundSql = (conversation: string) =>
 const PENDING_INBOUND = namedStatement('drain_pending_inbound', pendingInboundSql('$1'));
 /**
  * Each conversation of $1 (its columns prefixed `c_`, and its row version) with its pending messages, one row
- * each; one row with null message columns when none is pending. No lock: FINISH_IF_UNCHANGED checks the version.
+ * each; one row with null message columns when none is pending. No lock: FINISH_DRAIN checks the version.
  */
 const READ_FOR_DRAIN = namedStatement(
   'drain_read_many',
@@ -369,39 +368,25 @@ const READ_FOR_DRAIN = namedStatement(
    order by c.id, m.seq`,
 );
 /**
- * The transactional drain's save, under the row lock ($1–$8): mark the batch processed, save the state and
- * status, write the replies ($1–$4 as in `insertRepliesSql`), returning their ids.
- */
-const FINISH_DRAIN = namedStatement(
-  'drain_finish',
-  `with processed as (
-     update messages set status = 'processed', processed_at = $5::timestamptz, error = null
-     where id = any($6::bigint[]) and status = 'received'
-   ), saved as (
-     update conversations set state = $7::jsonb, status = $8, updated_at = $5::timestamptz where id = $1
-   ), inserted as (
-     ${insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' })}
-   )
-   select id from inserted`,
-);
-/**
- * The same for several conversations at once, each applied only if its row is still the version read. $1–$5 one
- * entry per conversation (id, version, state, status, time); $6 every message to mark, of any of them; $7–$10 one
- * entry per reply (conversation, channel, text, payload), in the order they were said.
+ * The save of both drains, for several conversations at once, each applied only if its row is still the version
+ * read (or, with a null version, under the caller's row lock, as it stands). $1–$5 one entry per conversation
+ * (id, version, state, status, time); $6 every message to mark, of any of them; $7–$10 one entry per reply
+ * (conversation, channel, text, payload), in the order they were said.
  *
  * Each row is locked for the statement and, in READ COMMITTED, re-checked against its newest version, so a drain
  * or a console action that changed it since the read makes the statement write nothing of that conversation.
- * SKIP LOCKED: a row someone holds is being changed (or may be), and waiting for it here would hold up every
+ * SKIP LOCKED: a row someone else holds is being changed (or may be), and waiting for it here would hold up every
  * other conversation in the batch; that conversation is not saved and its drain takes the transactional path,
- * which waits for the lock on its own. Rows are locked in id order, so two batches cannot deadlock.
+ * which waits for the lock on its own (a transaction's own lock is never skipped). Rows are locked in id order,
+ * so two batches cannot deadlock.
  */
-const FINISH_IF_UNCHANGED = namedStatement(
-  'drain_finish_many_if_unchanged',
+const FINISH_DRAIN = namedStatement(
+  'drain_finish_many',
   `with input as (
      select * from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[]) as i(id, version, state, status, at)
    ), unchanged as (
      select c.id from conversations c join input i on i.id = c.id
-     where c.xmin = i.version::xid
+     where i.version is null or c.xmin = i.version::xid
      order by c.id
      for no key update of c skip locked
    ), processed as (

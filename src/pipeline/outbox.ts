@@ -11,20 +11,18 @@ import type { RenderedReply, ReplyRenderer } from '../templating/render-reply';
 import type { Language } from '../templating/template-catalog';
 
 /**
- * The insert of replies as SQL, its parameters named by the caller: one statement text for any number of replies
- * (a multi-row VALUES would be a different text for each count). Rows go in in `ord` order, so their ids follow
- * it. The drain runs it as the last part of a larger statement (drain-conversation.ts); `onlyIf` is a condition
- * the whole insert depends on.
+ * The insert of replies: one statement text for any number of replies (a multi-row VALUES would be a different
+ * text for each count). Rows go in in `ord` order, so their ids follow it. The drain writes its replies in its
+ * own statement (drain-conversation.ts), several conversations' at once.
  */
-export const insertRepliesSql = (p: { conversation: string; channel: string; texts: string; payloads: string; onlyIf?: string }) =>
+const INSERT_REPLIES = namedStatement(
+  'outbox_insert_replies',
   `insert into messages (conversation_id, direction, channel, author, text, payload, status)
-   select ${p.conversation}::bigint, 'out', ${p.channel}::text, 'bot', r.text, r.payload, 'queued'
-   from unnest(${p.texts}::text[], ${p.payloads}::jsonb[]) with ordinality as r(text, payload, ord)
-   ${p.onlyIf ? `where ${p.onlyIf}` : ''}
+   select $1::bigint, 'out', $2::text, 'bot', r.text, r.payload, 'queued'
+   from unnest($3::text[], $4::jsonb[]) with ordinality as r(text, payload, ord)
    order by r.ord
-   returning id`;
-
-const INSERT_REPLIES = namedStatement('outbox_insert_replies', insertRepliesSql({ conversation: '$1', channel: '$2', texts: '$3', payloads: '$4' }));
+   returning id`,
+);
 
 /** The texts and the payloads of `items`, the two arrays `insertRepliesSql` takes. */
 export function replyColumns(items: readonly { rendered: RenderedReply; language: Language }[]): [string[], string[]] {

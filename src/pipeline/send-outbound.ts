@@ -119,7 +119,7 @@ export function createSendStatements(db: Db, channel: string, statementBatch: nu
     run: async (conversationIds) => {
       const rows = await runNamed(db, FIRST_QUEUED, [conversationIds, channel]);
       const byConversation = new Map(rows.map((r) => [Number(r.queued_for), queuedRowOf(r)]));
-      return conversationIds.map((id) => ({ ok: true, value: byConversation.get(id) ?? null }));
+      return conversationIds.map((id) => byConversation.get(id) ?? null);
     },
   });
   const markSent = groupCommit<SentRecord, { recorded: boolean; next: QueuedRow | null }>({
@@ -135,10 +135,7 @@ export function createSendStatements(db: Db, channel: string, statementBatch: nu
         records.map((r) => r.via?.payload ?? null),
         channel,
       ]);
-      return rows.map((r) => ({
-        ok: true,
-        value: { recorded: r.recorded === true, next: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null },
-      }));
+      return rows.map((r) => ({ recorded: r.recorded === true, next: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null }));
     },
   });
   return { firstQueued, markSent };

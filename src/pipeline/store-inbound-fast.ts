@@ -30,7 +30,7 @@ export function createStoreIntoOpenConversation(db: Db, statementBatch: number):
     // One contact's messages one a statement (its arrival counter); one provider id one a statement too, as
     // a mail's Message-ID is the sender's to choose and two senders may send the same.
     keysOf: (m) => [`contact ${m.channel}\n${m.channelUserId}`, `provider ${m.channel}\n${m.providerMessageId}`],
-    run: async (batch) => (await storeManyIntoOpenConversations(db, batch)).map((value) => ({ ok: true, value })),
+    run: (batch) => storeManyIntoOpenConversations(db, batch),
   });
 }
 

@@ -9,6 +9,7 @@ import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
 import type { Db } from '../store/database';
 import { messages } from '../store/schema';
+import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 export interface SweepResult {
   drains: number;
@@ -41,19 +42,11 @@ export function startSweeper(
   deps: { db: Db; queues: Pick<Queues, 'requestDrain' | 'enqueueSend'>; log: Logger },
   opts: { everyMs: number; olderThanMs: number },
 ): { stop(): void } {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
+  return repeatWithoutOverlap(
+    async () => {
       const r = await sweepStrandedWork(deps, opts.olderThanMs);
       if (r.drains || r.sends) deps.log.info(r, 'sweeper re-queued stranded work');
-    } catch (err) {
-      deps.log.warn({ err }, 'sweep failed; will try again');
-    } finally {
-      running = false;
-    }
-  }, opts.everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+    },
+    { everyMs: opts.everyMs, onError: (err) => deps.log.warn({ err }, 'sweep failed; will try again') },
+  );
 }

@@ -1,12 +1,12 @@
-import { groupCommit, type BatchOutcome } from './group-commit';
+import { groupCommit } from './group-commit';
 
 /** A batch runner whose statements finish when the test says so, recording what each batch carried. */
 function controlledRunner() {
   const batches: number[][] = [];
   const pending: (() => void)[] = [];
-  const run = (items: number[]): Promise<BatchOutcome<number>[]> => {
+  const run = (items: number[]): Promise<number[]> => {
     batches.push(items);
-    return new Promise((resolve) => pending.push(() => resolve(items.map((i) => ({ ok: true, value: i * 10 })))));
+    return new Promise((resolve) => pending.push(() => resolve(items.map((i) => i * 10))));
   };
   const finishNext = async () => {
     pending.shift()!();
@@ -34,7 +34,6 @@ describe('groupCommit', () => {
     expect(r.batches).toEqual([[1], [2, 3, 4]]);
     await r.finishNext();
     await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40]);
-    expect(call.stats()).toEqual({ batches: 2, items: 4 });
   });
 
   it('keeps batches to maxBatch and calls sharing a key in different batches, oldest first', async () => {
@@ -70,7 +69,7 @@ describe('groupCommit', () => {
       run: async (items) => {
         seen.push(items);
         if (items.includes(3)) throw new Error('statement refused item 3');
-        return items.map((i) => ({ ok: true, value: i }));
+        return items;
       },
     });
     const first = call(1);
@@ -80,17 +79,8 @@ describe('groupCommit', () => {
     expect(seen).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
 
-  it('hands a per-call error to that call only', async () => {
-    const call = groupCommit<number, number>({
-      maxBatch: 8,
-      run: async (items) => items.map((i) => (i < 0 ? { ok: false, error: new Error(`negative: ${i}`) } : { ok: true, value: i })),
-    });
-    await expect(call(-1)).rejects.toThrow('negative: -1');
-    await expect(call(2)).resolves.toBe(2);
-  });
-
-  it('refuses an answer with the wrong number of outcomes rather than misassigning them', async () => {
+  it('refuses an answer with the wrong number of results rather than misassigning them', async () => {
     const call = groupCommit<number, number>({ maxBatch: 8, run: async () => [] });
-    await expect(call(1)).rejects.toThrow('a batch of 1 answered 0 outcomes');
+    await expect(call(1)).rejects.toThrow('a batch of 1 answered 0 results');
   });
 });

@@ -9,12 +9,12 @@
  * update too few).
  */
 
-/** What a batch statement answers for one call: its result, or the error that call alone should see. */
-export type BatchOutcome<O> = { ok: true; value: O } | { ok: false; error: Error };
-
 export interface GroupCommitOptions<I, O> {
-  /** Runs a batch as one statement; one outcome per item, in the items' order. */
-  run(items: I[]): Promise<BatchOutcome<O>[]>;
+  /**
+   * Runs a batch as one statement; one result per item, in the items' order. What concerns one item only (a row
+   * changed since it was read, a reply already recorded) is its result, not an error.
+   */
+  run(items: I[]): Promise<O[]>;
   /** The most items in one statement; 1 gathers nothing (each call waits for the one before, as on PGlite). */
   maxBatch: number;
   /** Items sharing a key never share a batch; a later one waits for the next. */
@@ -27,17 +27,9 @@ interface Waiting<I, O> {
   reject(error: Error): void;
 }
 
-export interface GroupCommit<I, O> {
-  (item: I): Promise<O>;
-  /** Batches run so far and the items they carried: how much the gathering saved. */
-  stats(): { batches: number; items: number };
-}
-
-export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCommit<I, O> {
+export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): (item: I) => Promise<O> {
   const queue: Waiting<I, O>[] = [];
   let inFlight = false;
-  let batches = 0;
-  let items = 0;
 
   /** The next batch: oldest first, at most maxBatch, skipping an item with a key already in it. */
   function takeBatch(): Waiting<I, O>[] {
@@ -56,12 +48,10 @@ export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCommit<I
   }
 
   async function runBatch(batch: Waiting<I, O>[]): Promise<void> {
-    batches++;
-    items += batch.length;
-    let outcomes: BatchOutcome<O>[];
+    let results: O[];
     try {
-      outcomes = await opts.run(batch.map((w) => w.item));
-      if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${outcomes.length} outcomes`);
+      results = await opts.run(batch.map((w) => w.item));
+      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${results.length} results`);
     } catch (err) {
       // The statement failed as a whole, so it wrote nothing: each item runs again alone, and only the item that
       // fails alone sees the error.
@@ -72,7 +62,7 @@ export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCommit<I
       for (const w of batch) await runBatch([w]);
       return;
     }
-    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+    results.forEach((value, i) => batch[i]!.resolve(value));
   }
 
   function flush(): void {
@@ -84,11 +74,9 @@ export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCommit<I
     });
   }
 
-  const call = ((item: I) =>
+  return (item: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
       flush();
-    })) as GroupCommit<I, O>;
-  call.stats = () => ({ batches, items });
-  return call;
+    });
 }

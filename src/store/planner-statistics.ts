@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
+import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 /** The tables every message writes, and the statements of the hot path read. */
 export const HOT_TABLES = ['messages', 'contacts', 'conversations', 'beneficiaries'] as const;
@@ -43,19 +44,11 @@ export async function refreshPlannerStatistics(db: Db): Promise<string[]> {
 }
 
 export function startPlannerStatistics(deps: { db: Db; log: Logger }, opts: { everyMs: number }): { stop(): void } {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
+  return repeatWithoutOverlap(
+    async () => {
       const analyzed = await refreshPlannerStatistics(deps.db);
       if (analyzed.length) deps.log.debug({ analyzed }, 'planner statistics refreshed');
-    } catch (err) {
-      deps.log.warn({ err }, 'could not refresh planner statistics; autovacuum still will');
-    } finally {
-      running = false;
-    }
-  }, opts.everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+    },
+    { everyMs: opts.everyMs, onError: (err) => deps.log.warn({ err }, 'could not refresh planner statistics; autovacuum still will') },
+  );
 }
