@@ -36,6 +36,8 @@ import { and, eq, like, sql } from 'drizzle-orm';
 import { webChannel } from '../src/channels/web/web-channel';
 import { webUserIdOf } from '../src/channels/web/device-id';
 import { conversations, messages } from '../src/store/schema';
+import { inFlightLimits } from '../src/app/in-flight-limits';
+import { loadEnv } from '../src/config/load-config';
 import { copyContent, useEchoMainMenu, type ContentCopy } from '../test/support/content-fixture';
 import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
@@ -56,8 +58,12 @@ const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
 const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
 /** How many beneficiaries type at the same moment (HTTP requests in flight). */
 const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
-const ENGINE_CONCURRENCY = Number(process.env.ENGINE_CONCURRENCY ?? 8);
-const OUTBOUND_CONCURRENCY = Number(process.env.OUTBOUND_CONCURRENCY ?? 8); // its default in src/config/env-schema.ts
+/** Passed to Wasl's roles only when set: unset, each role takes its database's default (src/app/in-flight-limits.ts). */
+const concurrencyEnv = Object.fromEntries(
+  (['ENGINE_CONCURRENCY', 'OUTBOUND_CONCURRENCY'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
+);
+/** The echoes run with what Wasl runs on PostgreSQL: the same jobs in flight at each hop. */
+const { engineConcurrency: ENGINE_CONCURRENCY, outboundConcurrency: OUTBOUND_CONCURRENCY } = inFlightLimits('postgres', loadEnv(concurrencyEnv));
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The load driver's CPU row: it runs apart from Wasl (and the boundary echo) except on PGlite. */
 const DRIVER = 'load driver (the benchmark process)';
@@ -412,7 +418,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     roles: split ? 'web' : 'web,engine,outbound',
     flowsDir: content.flowsDir,
     templatesDir: content.templatesDir,
-    extraEnv: { ...webEnv, ENGINE_CONCURRENCY: String(ENGINE_CONCURRENCY) },
+    extraEnv: { ...webEnv, ...concurrencyEnv },
     options: { channelModules: [webChannel], sweeper: false },
   });
   const children: { role: string; child: ChildProcess }[] = [];
@@ -434,7 +440,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
           FLOWS_DIR: content.flowsDir,
           TEMPLATES_DIR: content.templatesDir,
           DATA_DIR: wasl.dataDir,
-          ENGINE_CONCURRENCY: String(ENGINE_CONCURRENCY),
+          ...concurrencyEnv,
           FAULT_LOCK_MS: '30000',
           ...(role === 'web' ? { PORT: String(webPort), HOST: '127.0.0.1', CLI_CHANNEL_ENABLED: 'false' } : {}),
         });

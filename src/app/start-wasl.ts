@@ -12,6 +12,7 @@ import type { ChannelAdapter } from '../channels/channel-adapter';
 import type { ChannelContext, ChannelModule, ChannelRuntime } from '../channels/channel-module';
 import { channelModules } from '../channels/registry';
 import { ingest } from '../pipeline/ingest';
+import { inFlightLimits } from './in-flight-limits';
 import { createStoreIntoOpenConversation } from '../pipeline/store-inbound-fast';
 import { effectiveTrustProxy, type Env, type RoleName } from '../config/env-schema';
 import { loadContent, type Content } from '../content/load-content';
@@ -138,10 +139,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const understand = (text: string) => understanding.understand(text);
     const signal = createSignalPublisher(redis, env.QUEUE_PREFIX);
     const turnServices = { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS };
-    // Group commit (ADR 0011) on PostgreSQL only. On PGlite every role and the database share one thread, so
-    // calls gather only once it is saturated: the saturated rate rose 40-80 %, the rate carried at a low answer
-    // time did not, and half of the new maximum missed the latency target (docs/performance.md).
-    const statementBatch = database.kind === 'postgres' ? 32 : 1;
+    const { statementBatch, engineConcurrency, outboundConcurrency } = inFlightLimits(database.kind, env);
     const drain = createEngineDrain({
       statementBatch,
       db: database.db,
@@ -187,7 +185,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         createEngineWorker({
           connection,
           prefix: env.QUEUE_PREFIX,
-          concurrency: env.ENGINE_CONCURRENCY,
+          concurrency: engineConcurrency,
           drain,
           log,
           ...(opts.engineLockDurationMs ? { lockDurationMs: opts.engineLockDurationMs } : {}),
@@ -213,7 +211,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
             db: database.db,
             log,
             queues,
-            concurrency: env.OUTBOUND_CONCURRENCY,
+            concurrency: outboundConcurrency,
             statementBatch,
             signal,
             documents,

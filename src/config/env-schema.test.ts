@@ -27,7 +27,6 @@ describe('loadEnv', () => {
       FLOWS_DIR: './flows',
       TEMPLATES_DIR: './templates',
       LOG_LEVEL: 'info',
-      ENGINE_CONCURRENCY: 8,
       CLI_CHANNEL_ENABLED: true,
       WASL_URL: 'http://127.0.0.1:3000',
     });

@@ -49,9 +49,20 @@ export const envSchema = z.object({
     .optional()
     .describe('encrypts national ID numbers at rest; generated into DATA_DIR on first start when unset (PGlite only)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  /** Replies sent at once per channel, per process; each channel's own rate limit still applies on top. */
-  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  ENGINE_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('conversations an engine process drains at once; unset = 64 on PostgreSQL, 8 on PGlite (app/in-flight-limits.ts)'),
+  OUTBOUND_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("send jobs an outbound process runs at once per channel, under the channel's own rate limit; unset = 64 on PostgreSQL, 8 on PGlite"),
   CLI_CHANNEL_ENABLED: booleanString.default(true).describe('the terminal channel used by `npm run chat`'),
   WASL_URL: z.url().default('http://127.0.0.1:3000').describe('where `npm run chat` finds the server'),
   PUBLIC_URL: z

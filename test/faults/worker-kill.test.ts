@@ -13,7 +13,7 @@ import { echoesWrittenTwice, outboxStatus, printTally, settle, telegramEnv, Tele
 import { killHard, startRoleProcess } from './support/role-child';
 import { ThrowawayRedis } from './support/throwaway-redis';
 
-/** The outbound process's OUTBOUND_CONCURRENCY (its default): how many sends the killed one can have in flight. */
+/** The outbound process's OUTBOUND_CONCURRENCY, set low so the kill finds few sends in flight: how many the killed one can resend. */
 const OUTBOUND_SLOTS = 8;
 
 describe.each([
