@@ -10,55 +10,85 @@ function controlledRunner() {
   };
   const finishNext = async () => {
     pending.shift()!();
-    await new Promise((r) => setImmediate(r));
+    await nextTurn();
+    await nextTurn();
   };
   return { batches, run, finishNext };
 }
 
+/** After the statement that calls made in this turn of the event loop run in. */
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 describe('groupCommit', () => {
-  it('runs a lone call at once, alone', async () => {
+  it('runs a lone call at the end of its turn, alone', async () => {
     const r = controlledRunner();
     const call = groupCommit({ run: r.run, maxBatch: 8 });
     const result = call(1);
+    await nextTurn();
     expect(r.batches).toEqual([[1]]);
     await r.finishNext();
     await expect(result).resolves.toBe(10);
   });
 
+  it('gathers the calls made in one turn into one statement', async () => {
+    const r = controlledRunner();
+    const call = groupCommit({ run: r.run, maxBatch: 8 });
+    const results = [1, 2, 3].map((i) => call(i));
+    await nextTurn();
+    expect(r.batches).toEqual([[1, 2, 3]]);
+    await r.finishNext();
+    await expect(Promise.all(results)).resolves.toEqual([10, 20, 30]);
+  });
+
   it('gathers the calls made while a statement is in flight into the next one', async () => {
     const r = controlledRunner();
     const call = groupCommit({ run: r.run, maxBatch: 8 });
-    const results = [1, 2, 3, 4].map((i) => call(i));
+    const first = call(1);
+    await nextTurn();
+    const rest = [2, 3, 4].map((i) => call(i));
+    await nextTurn();
     expect(r.batches).toEqual([[1]]);
     await r.finishNext();
     expect(r.batches).toEqual([[1], [2, 3, 4]]);
     await r.finishNext();
-    await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40]);
+    await expect(Promise.all([first, ...rest])).resolves.toEqual([10, 20, 30, 40]);
+  });
+
+  it('gathers what callers resumed by a batch ask next, in the same turn, into one statement', async () => {
+    const r = controlledRunner();
+    const call = groupCommit({ run: r.run, maxBatch: 8 });
+    // Each caller reads, then writes what it read: the writes of one read batch go together.
+    const chains = [1, 2, 3].map(async (i) => call(await call(i)));
+    await nextTurn();
+    await r.finishNext();
+    expect(r.batches).toEqual([[1, 2, 3], [10, 20, 30]]);
+    await r.finishNext();
+    await expect(Promise.all(chains)).resolves.toEqual([100, 200, 300]);
   });
 
   it('keeps batches to maxBatch and calls sharing a key in different batches, oldest first', async () => {
     const r = controlledRunner();
     const call = groupCommit({ run: r.run, maxBatch: 3, keysOf: (i: number) => [i % 5] });
-    const results = [0, 1, 2, 6, 3, 4, 7].map((i) => call(i));
+    const results = [1, 6, 2, 3, 4].map((i) => call(i));
+    await nextTurn();
+    // 6 shares 1's key: it waits for a later batch, while 2 and 3 (other keys) go along, up to maxBatch.
+    expect(r.batches[0]).toEqual([1, 2, 3]);
     await r.finishNext();
-    // 6 shares 1's key: it waits for a later batch, while 3 (another key) goes along.
-    expect(r.batches[1]).toEqual([1, 2, 3]);
+    expect(r.batches[1]).toEqual([6, 4]);
     await r.finishNext();
-    expect(r.batches[2]).toEqual([6, 4, 7]);
-    await r.finishNext();
-    await expect(Promise.all(results)).resolves.toEqual([0, 10, 20, 60, 30, 40, 70]);
+    await expect(Promise.all(results)).resolves.toEqual([10, 60, 20, 30, 40]);
   });
 
   it('keeps apart calls sharing any one of their keys', async () => {
     const r = controlledRunner();
-    // Keys: the tens digit and the parity. 11 and 13 share both with nothing before them but each other.
+    // Keys: the tens digit and the parity.
     const call = groupCommit({ run: r.run, maxBatch: 8, keysOf: (i: number) => [`tens ${Math.floor(i / 10)}`, `odd ${i % 2}`] });
     const results = [0, 11, 13, 20, 22].map((i) => call(i));
+    await nextTurn();
     await r.finishNext();
-    expect(r.batches[1]).toEqual([11, 20]);
     await r.finishNext();
-    expect(r.batches[2]).toEqual([13, 22]);
     await r.finishNext();
+    expect(r.batches).toEqual([[0, 11], [13, 20], [22]]);
     await expect(Promise.all(results)).resolves.toEqual([0, 110, 130, 200, 220]);
   });
 
@@ -72,11 +102,9 @@ describe('groupCommit', () => {
         return items;
       },
     });
-    const first = call(1);
-    const rest = [2, 3, 4].map((i) => call(i).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
-    await first;
-    expect(await Promise.all(rest)).toEqual([{ v: 2 }, { e: 'statement refused item 3' }, { v: 4 }]);
-    expect(seen).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+    const results = [1, 2, 3, 4].map((i) => call(i).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    expect(await Promise.all(results)).toEqual([{ v: 1 }, { v: 2 }, { e: 'statement refused item 3' }, { v: 4 }]);
+    expect(seen).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 
   it('refuses an answer with the wrong number of results rather than misassigning them', async () => {

@@ -1,11 +1,12 @@
 /**
- * Group commit: calls made while a statement of the same kind is in flight are gathered and run together, as one
- * statement, when it returns (ADR 0011). With nothing in flight a call runs at once, alone, so a quiet Wasl waits
- * for nothing; under load the batches grow by themselves with the queue, and the round trips, per-statement
- * work and commits of the database are paid once a batch instead of once a call.
+ * Group commit: calls made while a statement of the same kind is in flight, or in the same turn of the event
+ * loop, are gathered and run together, as one statement (ADR 0011, 0012). With nothing in flight a call runs at
+ * the end of its turn, so a quiet Wasl waits for nothing; under load the batches grow by themselves with the
+ * queue, and the round trips, per-statement work and commits of the database are paid once a batch instead of
+ * once a call.
  *
- * Not DataLoader: it gathers by event-loop tick and merges equal keys, where this gathers for as long as the
- * database is busy and must keep equal keys apart (two saves of one conversation in one statement would be one
+ * Not DataLoader: it gathers by event-loop turn only and merges equal keys, where this also gathers for as long
+ * as the database is busy and must keep equal keys apart (two saves of one conversation in one statement would be one
  * update too few).
  */
 
@@ -30,6 +31,7 @@ interface Waiting<I, O> {
 export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): (item: I) => Promise<O> {
   const queue: Waiting<I, O>[] = [];
   let inFlight = false;
+  let scheduled = false;
 
   /** The next batch: oldest first, at most maxBatch, skipping an item with a key already in it. */
   function takeBatch(): Waiting<I, O>[] {
@@ -65,12 +67,22 @@ export function groupCommit<I, O>(opts: GroupCommitOptions<I, O>): (item: I) => 
     results.forEach((value, i) => batch[i]!.resolve(value));
   }
 
+  /**
+   * Runs the next batch once this turn of the event loop is over. A batch's results resume its callers together,
+   * and each goes on to its next statement in the same turn: run at the first call, that statement would carry
+   * one of them and the next the rest — two round trips where one does. A lone call waits for nothing but the
+   * end of the turn.
+   */
   function flush(): void {
-    if (inFlight || queue.length === 0) return;
-    inFlight = true;
-    void runBatch(takeBatch()).finally(() => {
-      inFlight = false;
-      flush();
+    if (inFlight || scheduled || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      inFlight = true;
+      void runBatch(takeBatch()).finally(() => {
+        inFlight = false;
+        flush();
+      });
     });
   }
 
