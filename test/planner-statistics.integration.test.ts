@@ -57,10 +57,14 @@ describe('planner statistics of the hot tables', () => {
     expect(scans).toEqual(['Index Scan using contacts_channel_user_uq']);
   });
 
-  it('leaves alone tables that changed little since their last ANALYZE', async () => {
+  it('leaves alone tables that were changed but did not grow', async () => {
     await refreshPlannerStatistics(database.db);
-    await client.query(`update contacts set display_name = 'x' where id <= 100`);
+    // Every row updated, as every message updates its contact: a plan made on 20,000 rows still fits 20,000.
+    await client.query(`update contacts set display_name = 'x'`);
+    await client.query(`insert into contacts (beneficiary_id, channel, channel_user_id) select g, 'web', 'v' || g from generate_series(1, 5000) g`);
     await client.query('select pg_stat_force_next_flush()');
+    await new Promise((r) => setTimeout(r, 1100));
+    await client.query('select 1');
     expect(await refreshPlannerStatistics(database.db)).toEqual([]);
   });
 });

@@ -7,8 +7,8 @@
  * reads the whole table (cheapest while it is small) and goes on doing so as it grows, until autovacuum's ANALYZE
  * next comes round, which may be minutes: at 10,000 people in the load benchmark, the batched ingest read 358
  * pages a call where 56 did (docs/performance.md, hot spot 19). An ANALYZE of a table that has about doubled since
- * the last one replans every connection's statements on it. Steady deployments grow slower than
- * autovacuum analyzes, and this finds nothing to do.
+ * the planner last counted its rows replans every connection's statements on it. Steady deployments grow slower
+ * than autovacuum analyzes, and this finds nothing to do.
  *
  * PostgreSQL only: PGlite runs each statement unprepared (planned anew every time), and has no autovacuum.
  */
@@ -20,21 +20,24 @@ import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 /** The tables every message writes, and the statements of the hot path read. */
 export const HOT_TABLES = ['messages', 'contacts', 'conversations', 'beneficiaries'] as const;
 
-/** Analyzed again once this many rows changed since the last ANALYZE … */
-const MIN_CHANGED_ROWS = 500;
+/** Analyzed once it holds this many rows … */
+const MIN_ROWS = 500;
 /**
- * … and as many as it has (inserted or updated: about once its size again). Which index or scan a plan takes only
- * changes with the order of magnitude of a table, and an ANALYZE of a big table costs a few hundred milliseconds
- * of sampling, so a table is analyzed a dozen times between 500 rows and a million, then left to autovacuum.
+ * … and this many times the rows the planner last counted (`pg_class.reltuples`, which ANALYZE sets). Which index
+ * or scan a plan takes only changes with the order of magnitude of a table, and an ANALYZE of a big table costs a
+ * few hundred milliseconds of sampling, so a table is analyzed a dozen times between 500 rows and a million, then
+ * left to autovacuum. Growth, not changes: every message updates its contact and conversation, and a keeper
+ * counting updates analyzed a table of 1,000 contacts after every 1,000 messages — each time invalidating every
+ * connection's plans on it, which stalled the hot path for tens of milliseconds (docs/performance.md).
  */
-const CHANGED_SHARE = 1;
+const GROWTH = 2;
 
-/** ANALYZEs the hot tables that grew or changed enough since their last one; returns their names. */
+/** ANALYZEs the hot tables that grew enough since the planner last counted them; returns their names. */
 export async function refreshPlannerStatistics(db: Db): Promise<string[]> {
   const result = await db.execute<{ relname: string }>(sql`
-    select relname from pg_stat_user_tables
-    where schemaname = current_schema() and relname in (${sql.join(HOT_TABLES.map((t) => sql`${t}`), sql`, `)})
-      and n_mod_since_analyze >= greatest(${MIN_CHANGED_ROWS}::bigint, (n_live_tup * ${CHANGED_SHARE}::float8)::bigint)`);
+    select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+    where s.schemaname = current_schema() and s.relname in (${sql.join(HOT_TABLES.map((t) => sql`${t}`), sql`, `)})
+      and s.n_live_tup >= greatest(${MIN_ROWS}::float8, ${GROWTH}::float8 * greatest(c.reltuples, 0))`);
   const stale = (result as unknown as { rows: { relname: string }[] }).rows.map((r) => r.relname);
   for (const table of stale) {
     // The name comes from the list above, never from outside.
