@@ -18,6 +18,8 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { webUserIdOf } from '../src/channels/web/device-id';
 import { publishReply } from '../src/channels/reply-stream';
+import { inFlightLimits } from '../src/app/in-flight-limits';
+import { loadEnv } from '../src/config/load-config';
 
 const ROLES = ['web', 'hop1', 'hop2'] as const;
 type EchoRole = (typeof ROLES)[number];
@@ -43,6 +45,11 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.ECHO_PREFIX ?? '';
 if (!prefix) throw new Error('ECHO_PREFIX is required (the queue and reply-topic prefix of this echo)');
 const connection = { url: redisUrl, maxRetriesPerRequest: null } as const;
+// The bench passes what Wasl runs with; unset, what Wasl runs on PostgreSQL.
+const { engineConcurrency, outboundConcurrency } = inFlightLimits(
+  'postgres',
+  loadEnv({ ENGINE_CONCURRENCY: process.env.ENGINE_CONCURRENCY, OUTBOUND_CONCURRENCY: process.env.OUTBOUND_CONCURRENCY }),
+);
 // Completed jobs are not kept, as in the queue-only echo: keeping them would bill Redis for a history nobody reads.
 const workerOptions = { connection, prefix, removeOnComplete: { count: 0 } } as const;
 
@@ -67,7 +74,7 @@ async function startHop1(): Promise<void> {
     async (job) => {
       await outbound.add('send', { userId: job.data.userId, text: `echo: ${job.data.text}` }, { removeOnComplete: true });
     },
-    { ...workerOptions, concurrency: Number(process.env.ENGINE_CONCURRENCY ?? 8) },
+    { ...workerOptions, concurrency: engineConcurrency },
   );
   await worker.waitUntilReady();
 }
@@ -87,7 +94,7 @@ async function startHop2(): Promise<void> {
         language: 'ar',
       });
     },
-    { ...workerOptions, concurrency: Number(process.env.OUTBOUND_CONCURRENCY ?? 8) },
+    { ...workerOptions, concurrency: outboundConcurrency },
   );
   await worker.waitUntilReady();
 }

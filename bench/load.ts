@@ -108,15 +108,21 @@ async function postgresBackendsCpu(wasl: TestWasl): Promise<Map<number, number>>
   return new Map(pids.map((pid) => [pid, ownCpuS(pid)]));
 }
 
-/** The local Redis server's pid, for its CPU (the bench and Redis share the machine); null if it is elsewhere. */
-async function redisServerPid(): Promise<number | null> {
+/**
+ * Starts counting the local Redis server's CPU (the bench and Redis share the machine): the function returned
+ * gives the seconds it used since, or null when Redis runs elsewhere.
+ */
+async function redisCpuSince(): Promise<() => number | null> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  let pid: number;
   try {
-    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
-    return Number.isFinite(pid) && ownCpuS(pid) > 0 ? pid : null;
+    pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
   } finally {
     redis.disconnect();
   }
+  if (!Number.isFinite(pid) || !(ownCpuS(pid) > 0)) return () => null;
+  const before = ownCpuS(pid);
+  return () => ownCpuS(pid) - before;
 }
 
 const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
@@ -453,8 +459,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const before = new Map<string, number>(children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number]));
     const dbBefore = await dbBytes(wasl);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
-    const redisPid = await redisServerPid();
-    const redisBefore = redisPid ? ownCpuS(redisPid) : 0;
+    const redisCpu = await redisCpuSince();
     const replies = SHAPE === 'conversation' ? await ReplyWatcher.start(wasl.prefix) : null;
     const load = await drive(url, replies).finally(() => replies?.stop());
     const done = await settled(wasl);
@@ -469,7 +474,8 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
     }
     if (split) roles['PostgreSQL server (this database\'s backends)'] = { cpuS: cpuDelta(pgBefore, await postgresBackendsCpu(wasl)), peakRssMb: NaN };
-    if (redisPid) roles['Redis server'] = { cpuS: ownCpuS(redisPid) - redisBefore, peakRssMb: NaN };
+    const redisS = redisCpu();
+    if (redisS !== null) roles['Redis server'] = { cpuS: redisS, peakRssMb: NaN };
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl);
     // Every message a person sent was answered — the first one (which opens the echo flow, with four replies)
@@ -596,8 +602,7 @@ async function runQueueEcho(total: number): Promise<EchoResult> {
     { connection, prefix, concurrency: OUTBOUND_CONCURRENCY, removeOnComplete: { count: 0 } },
   );
   await Promise.all([w1.waitUntilReady(), w2.waitUntilReady()]);
-  const redisPid = await redisServerPid();
-  const redisBefore = redisPid ? ownCpuS(redisPid) : 0;
+  const redisCpu = await redisCpuSince();
   const selfBefore = ownCpuS(process.pid);
   const started = Date.now();
   let next = 0;
@@ -609,11 +614,10 @@ async function runQueueEcho(total: number): Promise<EchoResult> {
   await finished;
   const elapsed = (Date.now() - started) / 1000;
   const cpuS: Record<string, number> = { 'this process (producers and both workers)': ownCpuS(process.pid) - selfBefore };
-  if (redisPid) cpuS['Redis server'] = ownCpuS(redisPid) - redisBefore;
-  await Promise.all([w1.close(), w2.close()]);
-  await ingest.obliterate({ force: true });
-  await outbound.obliterate({ force: true });
-  await Promise.all([ingest.close(), outbound.close()]);
+  const redisS = redisCpu();
+  if (redisS !== null) cpuS['Redis server'] = redisS;
+  await Promise.all([w1.close(), w2.close(), ingest.close(), outbound.close()]);
+  await obliterateEchoQueues(prefix);
   latency.sort((a, b) => a - b);
   return { msgPerS: total / elapsed, p50: pct(latency, 50), p99: pct(latency, 99), cpuS, messages: total };
 }
@@ -649,8 +653,7 @@ async function runBoundaryEcho(): Promise<EchoResult> {
     for (const [name, role] of parts) children.push({ name, child: await startEchoProcess({ ECHO_ROLE: role, ECHO_PREFIX: prefix, PORT: String(port) }) });
     // Reported in the order a message goes through them.
     children.reverse();
-    const redisPid = await redisServerPid();
-    const redisBefore = redisPid ? ownCpuS(redisPid) : 0;
+    const redisCpu = await redisCpuSince();
     // This process's own CPU: the load driver, as in runWasl's split runs (the echo parts are its children).
     const selfBefore = ownCpuS(process.pid);
     const before = new Map(children.map((c) => [c.name, procUsage(c.child.pid!).cpuS]));
@@ -663,7 +666,8 @@ async function runBoundaryEcho(): Promise<EchoResult> {
     const driverS = ownCpuS(process.pid) - selfBefore;
     const cpuS: Record<string, number> = {};
     for (const c of children) cpuS[c.name] = procUsage(c.child.pid!).cpuS - before.get(c.name)!;
-    if (redisPid) cpuS['Redis server'] = ownCpuS(redisPid) - redisBefore;
+    const redisS = redisCpu();
+    if (redisS !== null) cpuS['Redis server'] = redisS;
     cpuS[DRIVER] = driverS;
     const watcher = replies;
     const latency = load.sent.map((m) => watcher.answeredAt(m.text) - m.postedAt).sort((a, b) => a - b);

@@ -24,7 +24,7 @@ const INSERT_REPLIES = namedStatement(
    returning id`,
 );
 
-/** The texts and the payloads of `items`, the two arrays `insertRepliesSql` takes. */
+/** The texts and the payloads of `items`, as the reply inserts take them (two arrays, one entry per reply). */
 export function replyColumns(items: readonly { rendered: RenderedReply; language: Language }[]): [string[], string[]] {
   return [
     items.map((i) => i.rendered.text),
@@ -42,7 +42,7 @@ export function outboxEntries(rows: Record<string, unknown>[], to: { conversatio
 
 /**
  * Renders replies and writes them in ONE insert, in order (a flow started without a message: surveys, start-
- * flow). The drain renders inside each turn and writes with `insertRepliesSql` as part of its own statement.
+ * flow). The drain renders inside each turn and writes its replies in its own statement (FINISH_DRAIN).
  */
 export async function writeBotReplies(
   tx: Tx,

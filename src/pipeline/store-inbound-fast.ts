@@ -27,7 +27,7 @@ export const payloadOf = (m: InboundMessage) => ({ media: m.media, ...(m.surveyL
 export function createStoreIntoOpenConversation(db: Db, statementBatch: number): (m: InboundMessage) => Promise<IngestResult | null> {
   return groupCommit<InboundMessage, IngestResult | null>({
     maxBatch: statementBatch,
-    // One contact's messages one a statement (its arrival counter); one provider id one a statement too, as
+    // One contact's messages one to a statement (its arrival counter); one provider id one to a statement too, as
     // a mail's Message-ID is the sender's to choose and two senders may send the same.
     keysOf: (m) => [`contact ${m.channel}\n${m.channelUserId}`, `provider ${m.channel}\n${m.providerMessageId}`],
     run: (batch) => storeManyIntoOpenConversations(db, batch),
