@@ -8,9 +8,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { parseConversationState } from '../src/engine/conversation-state';
 import type { DrainOutcome } from '../src/pipeline/drain-conversation';
 import { saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
-import { createSendStatements } from '../src/pipeline/send-outbound';
+import { createOutboundLeases } from '../src/pipeline/outbound-lease';
+import { createSendStatements, type QueuedRow } from '../src/pipeline/send-outbound';
 import { conversations, messages } from '../src/store/schema';
 import { Client } from 'pg';
+import pino from 'pino';
 import { dbKinds, startTestWasl, type TestWasl } from './support/harness';
 
 describe.each(dbKinds)('the optimistic drain on %s', (db) => {
@@ -142,23 +144,38 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
   it('records sends of several conversations in one statement, each returning its own next reply', async () => {
     const saves = [await pendingSave('د'), await pendingSave('هـ'), await pendingSave('ح')];
     await saveDrainsIfUnchanged(wasl.database.db, saves);
-    const statements = createSendStatements(wasl.database.db, saves[0]!.channel, 32);
-    // Three at once: the first runs alone, the other two wait for it and share the next statement.
-    const firsts = await Promise.all(saves.map((s) => statements.firstQueued(s.conversationId)));
-    const marks = await Promise.all(
-      firsts.map((row) =>
-        statements.markSent({ messageId: row!.message.id, conversationId: row!.message.conversationId, providerMessageId: `p-${row!.message.id}`, sentAt: new Date(), via: null }),
-      ),
-    );
-    for (const [i, save] of saves.entries()) {
-      const rows = await repliesOf(save.conversationId);
-      expect(firsts[i]!.message.id).toBe(rows[0]!.id);
-      expect(marks[i]).toMatchObject({ recorded: true, next: { message: { id: rows[1]!.id, conversationId: save.conversationId } } });
-      expect(rows.map((r) => r.status)).toEqual(['sent', 'queued']);
+    const channel = saves[0]!.channel;
+    const statements = createSendStatements(wasl.database.db, channel, 32);
+    const leases = createOutboundLeases({ db: wasl.database.db, channel, leaseMs: 30_000, statementBatch: 32, log: pino({ level: 'silent' }) });
+    try {
+      const taken = await Promise.all(saves.map((s) => leases.take(s.conversationId)));
+      const held = taken.map((t) => {
+        if (!('lease' in t)) throw new Error(`a free conversation's lease was held: ${JSON.stringify(t)}`);
+        return t.lease;
+      });
+      // Held: a second ask for the same conversation waits, and is told for how long at most.
+      expect(await leases.take(saves[0]!.conversationId)).toEqual({ retryInMs: expect.any(Number) });
+      // Three at once, in one statement.
+      const firsts = await Promise.all(held.map((lease) => statements.firstQueued(lease)));
+      const mark = (row: QueuedRow, i: number) =>
+        statements.markSent({ messageId: row.message.id, lease: held[i]!, providerMessageId: `p-${row.message.id}`, sentAt: new Date(), via: null });
+      const marks = await Promise.all(firsts.map((row, i) => mark(row!, i)));
+      for (const [i, save] of saves.entries()) {
+        const rows = await repliesOf(save.conversationId);
+        expect(firsts[i]!.message.id).toBe(rows[0]!.id);
+        expect(marks[i]).toMatchObject({ recorded: true, released: false, next: { message: { id: rows[1]!.id, conversationId: save.conversationId } } });
+        expect(rows.map((r) => r.status)).toEqual(['sent', 'queued']);
+      }
+      // Recorded already: a second record of the same send says so and changes nothing.
+      expect(await mark(firsts[0]!, 0)).toEqual({ recorded: false, next: null, released: false });
+      // The last reply recorded gives the lease back in the same statement: the conversation is free again.
+      expect(await mark(marks[0]!.next!, 0)).toEqual({ recorded: true, next: null, released: true });
+      expect(await leases.take(saves[0]!.conversationId)).toEqual({ lease: { conversationId: saves[0]!.conversationId, holder: expect.any(String) } });
+      // A lease that is not this holder's reads nothing, though a reply is queued.
+      expect(await statements.firstQueued({ conversationId: saves[1]!.conversationId, holder: 'someone-else' })).toBeNull();
+    } finally {
+      leases.stop();
     }
-    // Recorded already: a second record of the same send says so and changes nothing.
-    const again = await statements.markSent({ messageId: firsts[0]!.message.id, conversationId: saves[0]!.conversationId, providerMessageId: 'other', sentAt: new Date(), via: null });
-    expect(again).toEqual({ recorded: false, next: null });
   });
 
   if (db === 'postgres') {

@@ -11,6 +11,7 @@ import { openDatabase } from '../src/store/database';
 // The modules whose statements are checked: they declare them when loaded.
 import '../src/pipeline/drain-conversation';
 import '../src/pipeline/send-outbound';
+import '../src/pipeline/outbound-lease';
 import '../src/pipeline/store-inbound-fast';
 import '../src/pipeline/outbox';
 import { createTestDatabase } from './support/postgres';

@@ -1,8 +1,9 @@
 /**
  * Step 3 of the path of one message: a conversation's queued outbound rows become provider sends, oldest first.
- * One send job per conversation at a time runs them (the queue's deduplication, queue/queues.ts; ADR 0009), so
- * replies go out in the order they were written without a reply ever waiting on a sibling's job, and the row's
- * `queued` status, checked in the statement that reads it, keeps a retried job from sending twice what was sent.
+ * One send job per conversation at a time runs them (the queue's deduplication, queue/queues.ts, ADR 0009; and,
+ * when Redis forgets its jobs, the conversation's send lease, ADR 0013), so replies go out in the order they were
+ * written without a reply ever waiting on a sibling's job, and the row's `queued` status, checked in the
+ * statement that reads it, keeps a retried job from sending twice what was sent.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -15,6 +16,7 @@ import { groupCommit } from '../store/group-commit';
 import { columnList, namedStatement, rowOf, runNamed } from '../store/named-statement';
 import { conversations, messages } from '../store/schema';
 import type { SignalConversation } from './conversation-signals';
+import type { OutboundLease } from './outbound-lease';
 import { mayReachOptedOut, OPTED_OUT_REASON } from './opt-out-policy';
 
 export interface SendDeps {
@@ -31,10 +33,10 @@ export interface SendDeps {
 /**
  * `sent`: handed to the provider; `next` is the conversation's next queued reply on this channel, read in the same
  * statement that recorded this one, or null — unless `recorded` is false (another worker had recorded it), when
- * the caller should look again. `skipped`: the contact opted out (pipeline/opt-out-policy.ts). `failed`:
- * refused for good; the row says why.
+ * the caller should look again; `released` when that statement gave the lease back. `skipped`: the contact opted
+ * out (pipeline/opt-out-policy.ts). `failed`: refused for good; the row says why.
  */
-export type ReplyOutcome = { outcome: 'sent'; recorded: boolean; next: QueuedRow | null } | { outcome: 'skipped' | 'failed' };
+export type ReplyOutcome = ({ outcome: 'sent' } & SentOutcome) | { outcome: 'skipped' | 'failed' };
 
 /** A queued reply with what sending it needs: its contact's address and opt-out, its conversation's status. */
 export interface QueuedRow {
@@ -56,56 +58,83 @@ const queuedReplySql = (where: string) =>
  * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
  * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). The next reply comes
  * back with the update that records a send, so a conversation's replies cost one statement each after the
- * first read. Both use messages_queued_outbound_by_conversation_idx.
+ * first read. Both use messages_queued_outbound_by_conversation_idx, and both read a conversation's replies only
+ * for the holder of its send lease (pipeline/outbound-lease.ts, ADR 0013): a job whose lease was lost stops.
  */
 const FIRST_QUEUED = namedStatement(
   'send_first_queued_many',
   `select q.id as queued_for, n.*
-   from unnest($1::bigint[]) as q(id)
+   from unnest($1::bigint[], $3::text[]) as q(id, holder)
+   join outbound_leases l on l.conversation_id = q.id and l.channel = $2 and l.holder = q.holder
    join lateral (${queuedReplySql('m.conversation_id = q.id and m.channel = $2')}) n on true`,
 );
 /**
- * One entry per reply in $1–$6 (id, provider id, time; then, unless the reply went out on a fallback channel,
- * nulls for where and what it actually sent), $7 the worker's channel. Per reply: `recorded` (false when another
- * worker had recorded it: the caller then looks again) and the conversation's next queued reply, read only when
- * this one was recorded here. A batch never holds two replies of one conversation (`keysOf`): the next-reply read
- * sees the rows as they were before the statement, and would return a reply the same statement marks sent.
+ * One entry per reply in $1–$6 and $8 (id, provider id, time; then, unless the reply went out on a fallback
+ * channel, nulls for where and what it actually sent; the sender's lease holder), $7 the worker's channel. Per
+ * reply: `recorded` (false when another worker had recorded it: the caller then looks again) and, while the
+ * sender still holds the lease, the conversation's next queued reply — or, when there is none, `released`: the
+ * lease is deleted in the same statement, so a reply written after it was read finds the lease free. A batch
+ * never holds two replies of one conversation (`keysOf`): the next-reply read sees the rows as they were before
+ * the statement, and would return a reply the same statement marks sent.
  */
 const MARK_SENT = namedStatement(
   'send_mark_sent_many',
   `with input as (
-     select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[])
-       with ordinality as i(id, provider_message_id, sent_at, via_channel, via_text, via_payload, ord)
+     select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $8::text[])
+       with ordinality as i(id, provider_message_id, sent_at, via_channel, via_text, via_payload, holder, ord)
    ), sent as (
      update messages m set status = 'sent', provider_message_id = i.provider_message_id, sent_at = i.sent_at, error = null,
        channel = coalesce(i.via_channel, m.channel), text = coalesce(i.via_text, m.text), payload = coalesce(i.via_payload, m.payload)
      from input i
      where m.id = i.id and m.status = 'queued'
      returning m.id, m.conversation_id
+   ), leased as (
+     select i.id, s.conversation_id from input i
+     join sent s on s.id = i.id
+     join outbound_leases l on l.conversation_id = s.conversation_id and l.channel = $7 and l.holder = i.holder
+   ), released as (
+     delete from outbound_leases l using leased h, input i
+     where i.id = h.id and l.conversation_id = h.conversation_id and l.channel = $7 and l.holder = i.holder
+       and not exists (
+         select 1 from messages m
+         where m.conversation_id = h.conversation_id and m.channel = $7 and m.direction = 'out' and m.status = 'queued' and m.id > h.id)
+     returning l.conversation_id
    )
-   select i.id as marked, (s.id is not null) as recorded, n.*
+   select i.id as marked, (s.id is not null) as recorded, (r.conversation_id is not null) as released, n.*
    from input i
    left join sent s on s.id = i.id
+   left join leased h on h.id = i.id
+   left join released r on r.conversation_id = h.conversation_id
    left join lateral (
-     ${queuedReplySql('m.conversation_id = s.conversation_id and m.channel = $7 and m.id > i.id')}
+     ${queuedReplySql('m.conversation_id = h.conversation_id and m.channel = $7 and m.id > i.id')}
    ) n on true
    order by i.ord`,
 );
 
-/** What recording a send takes: the reply, the provider's id for it and, after a fallback, where and what went. */
+/**
+ * What recording a send takes: the reply, the sender's lease, the provider's id for it and, after a fallback,
+ * where and what went.
+ */
 export interface SentRecord {
   messageId: number;
-  conversationId: number;
+  lease: OutboundLease;
   providerMessageId: string;
   sentAt: Date;
   via: { channel: string; text: string; payload: string } | null;
 }
 
+/** A recorded send's sequel: the next reply to send, or the lease given back with the last (see MARK_SENT). */
+export interface SentOutcome {
+  recorded: boolean;
+  next: QueuedRow | null;
+  released: boolean;
+}
+
 export interface SendStatements {
-  /** The oldest reply of a conversation still queued on the channel; null if none. */
-  firstQueued(conversationId: number): Promise<QueuedRow | null>;
+  /** The oldest reply of the lease's conversation still queued on the channel; null if none or the lease is lost. */
+  firstQueued(lease: OutboundLease): Promise<QueuedRow | null>;
   /** Records a send; the conversation's next queued reply comes back with it (see MARK_SENT). */
-  markSent(record: SentRecord): Promise<{ recorded: boolean; next: QueuedRow | null }>;
+  markSent(record: SentRecord): Promise<SentOutcome>;
 }
 
 /**
@@ -113,18 +142,18 @@ export interface SendStatements {
  * concurrent ones (ADR 0011).
  */
 export function createSendStatements(db: Db, channel: string, statementBatch: number): SendStatements {
-  const firstQueued = groupCommit<number, QueuedRow | null>({
+  const firstQueued = groupCommit<OutboundLease, QueuedRow | null>({
     maxBatch: statementBatch,
-    keysOf: (conversationId) => [conversationId],
-    run: async (conversationIds) => {
-      const rows = await runNamed(db, FIRST_QUEUED, [conversationIds, channel]);
+    keysOf: (lease) => [lease.conversationId],
+    run: async (leases) => {
+      const rows = await runNamed(db, FIRST_QUEUED, [leases.map((l) => l.conversationId), channel, leases.map((l) => l.holder)]);
       const byConversation = new Map(rows.map((r) => [Number(r.queued_for), queuedRowOf(r)]));
-      return conversationIds.map((id) => byConversation.get(id) ?? null);
+      return leases.map((l) => byConversation.get(l.conversationId) ?? null);
     },
   });
-  const markSent = groupCommit<SentRecord, { recorded: boolean; next: QueuedRow | null }>({
+  const markSent = groupCommit<SentRecord, SentOutcome>({
     maxBatch: statementBatch,
-    keysOf: (r) => [r.conversationId],
+    keysOf: (r) => [r.lease.conversationId],
     run: async (records) => {
       const rows = await runNamed(db, MARK_SENT, [
         records.map((r) => r.messageId),
@@ -134,8 +163,13 @@ export function createSendStatements(db: Db, channel: string, statementBatch: nu
         records.map((r) => r.via?.text ?? null),
         records.map((r) => r.via?.payload ?? null),
         channel,
+        records.map((r) => r.lease.holder),
       ]);
-      return rows.map((r) => ({ recorded: r.recorded === true, next: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null }));
+      return rows.map((r) => ({
+        recorded: r.recorded === true,
+        next: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null,
+        released: r.released === true,
+      }));
     },
   });
   return { firstQueued, markSent };
@@ -154,7 +188,7 @@ function queuedRowOf(raw: Record<string, unknown>): QueuedRow {
  * Sends one queued reply. Throws what the provider threw when it may succeed later (the worker retries, waits or
  * pauses the channel); a reply refused for good is marked failed and the sending goes on with the next.
  */
-export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOutcome> {
+export async function sendReply(deps: SendDeps, row: QueuedRow, lease: OutboundLease): Promise<ReplyOutcome> {
   const messageId = row.message.id;
   const payload = outboundPayloadSchema.parse(row.message.payload);
   // Checked at send time, not when written: an opt-out that arrives while a reply waits in the queue still counts.
@@ -173,8 +207,7 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
     await markFailed(deps.db, messageId, reason);
     return { outcome: 'failed' };
   }
-  let recorded: boolean;
-  let next: QueuedRow | null;
+  let sent: SentOutcome;
   try {
     const receipt = await deps.adapter.send({
       messageId,
@@ -198,13 +231,13 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
     });
     // A fallback channel (WhatsApp down, SMS instead) records where and what it actually sent.
     const via = receipt.via;
-    ({ recorded, next } = await deps.statements.markSent({
+    sent = await deps.statements.markSent({
       messageId,
-      conversationId: row.message.conversationId,
+      lease,
       providerMessageId: receipt.providerMessageId,
       sentAt: new Date(),
       via: via ? { channel: via.channel, text: via.text, payload: JSON.stringify({ ...payload, fallback: { from: deps.adapter.channel, reason: via.reason } }) } : null,
-    }));
+    });
   } catch (err) {
     if (err instanceof ChannelDeliveryError && !err.retryable) {
       deps.log.warn({ err, messageId }, 'the provider refused the reply for good');
@@ -223,7 +256,7 @@ export async function sendReply(deps: SendDeps, row: QueuedRow): Promise<ReplyOu
       deps.log.warn({ err, messageId }, 'could not signal the console about a sent reply');
     }
   }
-  return { outcome: 'sent', recorded, next };
+  return { outcome: 'sent', ...sent };
 }
 
 /** A reply that will not go out (refused, or its last attempt failed too): the console shows it as failed. */

@@ -4,6 +4,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
+import { createOutboundLeases } from '../pipeline/outbound-lease';
 import { createSendStatements, markFailed, sendReply } from '../pipeline/send-outbound';
 import type { DocumentStore } from '../documents/document-store';
 import type { SignalConversation } from '../pipeline/conversation-signals';
@@ -44,6 +45,9 @@ export function createEngineWorker(opts: {
  */
 const REPLIES_PER_JOB = 10;
 
+/** BullMQ's own default, which the send lease follows when no lock duration is given. */
+const BULLMQ_LOCK_DURATION_MS = 30_000;
+
 export function createOutboundWorker(opts: {
   connection: ConnectionOptions;
   prefix: string;
@@ -57,13 +61,23 @@ export function createOutboundWorker(opts: {
   signal?: SignalConversation;
   /** Where files researchers attach are kept; without it a message with a file fails clearly. */
   documents?: DocumentStore;
-  /** How long a job stays locked to this worker; tests shorten it so a killed sender's jobs move on sooner. */
+  /**
+   * How long a job stays locked to this worker, and a conversation's send lease to its job (ADR 0013); tests
+   * shorten it so a killed sender's jobs move on sooner.
+   */
   lockDurationMs?: number;
   /** How many concurrent jobs may share one statement (ADR 0011); 1 on PGlite. */
   statementBatch: number;
 }): Worker {
   const { adapter } = opts;
   const statements = createSendStatements(opts.db, adapter.channel, opts.statementBatch);
+  const leases = createOutboundLeases({
+    db: opts.db,
+    channel: adapter.channel,
+    leaseMs: opts.lockDurationMs ?? BULLMQ_LOCK_DURATION_MS,
+    statementBatch: opts.statementBatch,
+    log: opts.log,
+  });
   const deps = { db: opts.db, log: opts.log, adapter, statements, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const perJob = adapter.capabilities.rateLimit ? 1 : REPLIES_PER_JOB;
   // Asked while this job is active, so kept by the queue and created when it finishes (queue/queues.ts). Best
@@ -88,48 +102,64 @@ export function createOutboundWorker(opts: {
       const parsed = sendJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed send job ${job.id}: ${parsed.error.message}`);
       const { conversationId } = parsed.data;
+      // Another job is sending this conversation (Redis forgot it was running): this one waits, without using up
+      // an attempt, and sends what that one leaves.
+      const taken = await leases.take(conversationId);
+      if (!('lease' in taken)) {
+        await job.moveToDelayed(Date.now() + taken.retryInMs, token);
+        throw new DelayedError();
+      }
+      const { lease } = taken;
+      let released = false;
       // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
       let done = 0;
       let sent = 0;
-      let row = await statements.firstQueued(conversationId);
-      while (row) {
-        const reply = { id: row.message.id, channel: adapter.channel, conversationId };
-        if (done === perJob) {
-          await handOn(reply);
-          return sent;
-        }
-        let result;
-        try {
-          result = await sendReply(deps, row);
-        } catch (err) {
-          // A wait that concerns one recipient only (a chat's own limit) sets this conversation aside, without
-          // using up an attempt, and leaves the queue to everyone else; its later replies wait with it.
-          if (err instanceof ChannelDeliveryError && err.retryAfterMs && err.retryScope === 'message') {
-            await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
-            throw new DelayedError();
-          }
-          // A provider's "slow down" pauses the whole channel queue without using up an attempt.
-          if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
-            await worker.rateLimit(err.retryAfterMs);
-            throw Worker.RateLimitError();
-          }
-          const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          // Attempts are counted per reply: the one failing now gets a fresh job with all of its own, and one that
-          // used them all is marked failed without holding the later ones back.
-          if (lastAttempt || done > 0) {
-            opts.log.warn({ err, messageId: reply.id, attempts: job.attemptsMade + 1, exhausted: lastAttempt }, 'send failed');
-            if (lastAttempt) await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
+      try {
+        let row = await statements.firstQueued(lease);
+        while (row) {
+          const reply = { id: row.message.id, channel: adapter.channel, conversationId };
+          if (done === perJob) {
             await handOn(reply);
             return sent;
           }
-          throw err;
+          let result;
+          try {
+            result = await sendReply(deps, row, lease);
+          } catch (err) {
+            // A wait that concerns one recipient only (a chat's own limit) sets this conversation aside, without
+            // using up an attempt, and leaves the queue to everyone else; its later replies wait with it.
+            if (err instanceof ChannelDeliveryError && err.retryAfterMs && err.retryScope === 'message') {
+              await job.moveToDelayed(Date.now() + err.retryAfterMs, token);
+              throw new DelayedError();
+            }
+            // A provider's "slow down" pauses the whole channel queue without using up an attempt.
+            if (err instanceof ChannelDeliveryError && err.retryAfterMs) {
+              await worker.rateLimit(err.retryAfterMs);
+              throw Worker.RateLimitError();
+            }
+            const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+            // Attempts are counted per reply: the one failing now gets a fresh job with all of its own, and one that
+            // used them all is marked failed without holding the later ones back.
+            if (lastAttempt || done > 0) {
+              opts.log.warn({ err, messageId: reply.id, attempts: job.attemptsMade + 1, exhausted: lastAttempt }, 'send failed');
+              if (lastAttempt) await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
+              await handOn(reply);
+              return sent;
+            }
+            throw err;
+          }
+          done++;
+          if (result.outcome === 'sent') sent++;
+          if (result.outcome === 'sent' && result.released) released = true;
+          // The next reply came back with the statement that recorded this one, unless another worker had.
+          row = result.outcome === 'sent' && result.recorded ? result.next : await statements.firstQueued(lease);
         }
-        done++;
-        if (result.outcome === 'sent') sent++;
-        // The next reply came back with the statement that recorded this one, unless another worker had.
-        row = result.outcome === 'sent' && result.recorded ? result.next : await statements.firstQueued(conversationId);
+        return sent;
+      } finally {
+        // Before the job ends: the job asked for meanwhile (or handed on) starts when it does, and takes the lease.
+        if (released) leases.forget(lease);
+        else await leases.release(lease);
       }
-      return sent;
     },
     {
       connection: opts.connection,
@@ -143,5 +173,6 @@ export function createOutboundWorker(opts: {
   // often — leaves its replies queued: the sweeper asks again for them.
   worker.on('failed', (job, err) => opts.log.warn({ err, jobId: job?.id, data: job?.data, attempts: job?.attemptsMade }, 'send job failed'));
   worker.on('error', (err) => opts.log.error({ err, channel: adapter.channel }, 'outbound worker error'));
+  worker.on('closed', () => leases.stop());
   return worker;
 }

@@ -148,6 +148,25 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * Which send job is sending a conversation's replies on a channel (ADR 0013). The queue's deduplication keeps
+ * one job per conversation only while Redis remembers it; a lease here keeps two senders apart when it does not
+ * (Redis restarted empty, a job handed out twice). A row lives while its holder sends: taken before the first
+ * read, renewed while the worker lives, deleted when the conversation has nothing left to send. No foreign key:
+ * checking one would share-lock the conversation row that every drain locks for update.
+ */
+export const outboundLeases = pgTable(
+  'outbound_leases',
+  {
+    conversationId: ref('conversation_id').notNull(),
+    channel: text('channel').notNull(),
+    /** One token per run of a send job (pipeline/outbound-lease.ts). */
+    holder: text('holder').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.channel] })],
+);
+
 export const requestStatuses = ['submitted', 'under-review', 'needs-info', 'approved', 'rejected', 'served', 'cancelled'] as const;
 
 export const requests = pgTable(
