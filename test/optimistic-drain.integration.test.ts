@@ -8,11 +8,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { parseConversationState } from '../src/engine/conversation-state';
 import type { DrainOutcome } from '../src/pipeline/drain-conversation';
 import { saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
-import { createOutboundLeases } from '../src/pipeline/outbound-lease';
 import { createSendStatements, type QueuedRow } from '../src/pipeline/send-outbound';
-import { conversations, messages } from '../src/store/schema';
+import { conversations, messages, outboundLeases } from '../src/store/schema';
 import { Client } from 'pg';
-import pino from 'pino';
 import { dbKinds, startTestWasl, type TestWasl } from './support/harness';
 
 describe.each(dbKinds)('the optimistic drain on %s', (db) => {
@@ -145,37 +143,48 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
     const saves = [await pendingSave('د'), await pendingSave('هـ'), await pendingSave('ح')];
     await saveDrainsIfUnchanged(wasl.database.db, saves);
     const channel = saves[0]!.channel;
-    const statements = createSendStatements(wasl.database.db, channel, 32);
-    const leases = createOutboundLeases({ db: wasl.database.db, channel, leaseMs: 30_000, statementBatch: 32, log: pino({ level: 'silent' }) });
-    try {
-      const taken = await Promise.all(saves.map((s) => leases.take(s.conversationId)));
-      const held = taken.map((t) => {
-        if (!('lease' in t)) throw new Error(`a free conversation's lease was held: ${JSON.stringify(t)}`);
-        return t.lease;
-      });
-      // Held: a second ask for the same conversation waits, and is told for how long at most.
-      expect(await leases.take(saves[0]!.conversationId)).toEqual({ retryInMs: expect.any(Number) });
-      // Three at once, in one statement.
-      const firsts = await Promise.all(held.map((lease) => statements.firstQueued(lease)));
-      const mark = (row: QueuedRow, i: number) =>
-        statements.markSent({ messageId: row.message.id, lease: held[i]!, providerMessageId: `p-${row.message.id}`, sentAt: new Date(), via: null });
-      const marks = await Promise.all(firsts.map((row, i) => mark(row!, i)));
-      for (const [i, save] of saves.entries()) {
-        const rows = await repliesOf(save.conversationId);
-        expect(firsts[i]!.message.id).toBe(rows[0]!.id);
-        expect(marks[i]).toMatchObject({ recorded: true, released: false, next: { message: { id: rows[1]!.id, conversationId: save.conversationId } } });
-        expect(rows.map((r) => r.status)).toEqual(['sent', 'queued']);
-      }
-      // Recorded already: a second record of the same send says so and changes nothing.
-      expect(await mark(firsts[0]!, 0)).toEqual({ recorded: false, next: null, released: false });
-      // The last reply recorded gives the lease back in the same statement: the conversation is free again.
-      expect(await mark(marks[0]!.next!, 0)).toEqual({ recorded: true, next: null, released: true });
-      expect(await leases.take(saves[0]!.conversationId)).toEqual({ lease: { conversationId: saves[0]!.conversationId, holder: expect.any(String) } });
-      // A lease that is not this holder's reads nothing, though a reply is queued.
-      expect(await statements.firstQueued({ conversationId: saves[1]!.conversationId, holder: 'someone-else' })).toBeNull();
-    } finally {
-      leases.stop();
+    const statements = createSendStatements(wasl.database.db, channel, { statementBatch: 32, leaseMs: 30_000 });
+    // Three at once, in one statement: each takes its conversation's lease and reads its first reply.
+    const taken = await Promise.all(saves.map((s) => statements.takeFirst(s.conversationId)));
+    const held = taken.map((t) => {
+      if (!('lease' in t)) throw new Error(`a free conversation's lease was held: ${JSON.stringify(t)}`);
+      return t;
+    });
+    // Held: a second job of the same conversation is told to wait, for at most a second.
+    const second = await statements.takeFirst(saves[0]!.conversationId);
+    expect(second).toEqual({ retryInMs: expect.any(Number) });
+    expect((second as { retryInMs: number }).retryInMs).toBeLessThanOrEqual(1000);
+    const mark = (row: QueuedRow, i: number) =>
+      statements.markSent({ messageId: row.message.id, lease: held[i]!.lease, providerMessageId: `p-${row.message.id}`, sentAt: new Date(), via: null });
+    const marks = await Promise.all(held.map((t, i) => mark(t.first!, i)));
+    for (const [i, save] of saves.entries()) {
+      const rows = await repliesOf(save.conversationId);
+      expect(held[i]!.first!.message.id).toBe(rows[0]!.id);
+      expect(marks[i]).toMatchObject({ recorded: true, released: false, next: { message: { id: rows[1]!.id, conversationId: save.conversationId } } });
+      expect(rows.map((r) => r.status)).toEqual(['sent', 'queued']);
     }
+    // Recorded already: a second record of the same send says so and changes nothing.
+    expect(await mark(held[0]!.first!, 0)).toEqual({ recorded: false, next: null, released: false });
+    // The last reply recorded gives the lease back in the same statement: the conversation is free again.
+    expect(await mark(marks[0]!.next!, 0)).toEqual({ recorded: true, next: null, released: true });
+    expect(await statements.takeFirst(saves[0]!.conversationId)).toEqual({ lease: { conversationId: saves[0]!.conversationId, holder: expect.any(String) }, first: null });
+    // Another holder's lease reads nothing, though a reply is queued.
+    expect(await statements.firstQueued({ conversationId: saves[1]!.conversationId, holder: 'someone-else' })).toBeNull();
+  });
+
+  it("takes a lease given back after its snapshot without re-reading what the last holder sent", async () => {
+    const save = await pendingSave('ط');
+    await saveDrainsIfUnchanged(wasl.database.db, [save]);
+    const channel = save.channel;
+    const [first, second] = await repliesOf(save.conversationId);
+    // What a statement with an older snapshot than the last holder's record would see: the lease given back with
+    // done_through at the first reply, and that reply still queued.
+    await wasl.database.db
+      .insert(outboundLeases)
+      .values({ conversationId: save.conversationId, channel, holder: 'the-last-holder', expiresAt: sql`'-infinity'`, doneThrough: first!.id });
+    const statements = createSendStatements(wasl.database.db, channel, { statementBatch: 1, leaseMs: 30_000 });
+    const taken = await statements.takeFirst(save.conversationId);
+    expect(taken).toMatchObject({ lease: { conversationId: save.conversationId }, first: { message: { id: second!.id } } });
   });
 
   if (db === 'postgres') {

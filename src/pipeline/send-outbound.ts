@@ -5,6 +5,7 @@
  * written without a reply ever waiting on a sibling's job, and the row's `queued` status, checked in the
  * statement that reads it, keeps a retried job from sending twice what was sent.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channels/channel-adapter';
@@ -56,11 +57,42 @@ const queuedReplySql = (where: string) =>
 
 /**
  * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
- * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). The next reply comes
- * back with the update that records a send, so a conversation's replies cost one statement each after the
- * first read. Both use messages_queued_outbound_by_conversation_idx, and both read a conversation's replies only
- * for the holder of its send lease (pipeline/outbound-lease.ts, ADR 0013): a job whose lease was lost stops.
+ * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). A job's first read
+ * takes the conversation's send lease (ADR 0013), and the next reply comes back with the update that records a
+ * send, so a conversation's replies cost one statement each after the first read. All three read a
+ * conversation's replies only for the holder of its lease, through messages_queued_outbound_by_conversation_idx.
  */
+
+/**
+ * Per conversation ($1) a fresh holder ($2) on channel $3 for $4 ms, and its first queued reply. A live lease of
+ * another holder is left alone, and how long it still has comes back instead. The lease row is updated with its
+ * latest version even where this statement's snapshot is older (ON CONFLICT DO UPDATE), and the read skips the
+ * replies up to its `done_through`: a holder that recorded its last send and gave the lease back after this
+ * snapshot was taken would otherwise leave that reply looking queued here.
+ */
+const TAKE_FIRST = namedStatement(
+  'send_take_first_many',
+  `with input as (
+     select * from unnest($1::bigint[], $2::text[]) with ordinality as i(conversation_id, holder, ord)
+   ), taken as (
+     insert into outbound_leases as l (conversation_id, channel, holder, expires_at)
+     select i.conversation_id, $3::text, i.holder, now() + $4::integer * interval '1 millisecond' from input i
+     on conflict (conversation_id, channel) do update set holder = excluded.holder, expires_at = excluded.expires_at
+       where l.expires_at < now()
+     returning l.conversation_id, l.done_through
+   )
+   select (t.conversation_id is not null) as taken,
+     case when t.conversation_id is null and held.expires_at > now() then ceil(extract(epoch from (held.expires_at - now())) * 1000)::integer end as held_for_ms,
+     n.*
+   from input i
+   left join taken t on t.conversation_id = i.conversation_id
+   left join outbound_leases held on held.conversation_id = i.conversation_id and held.channel = $3::text
+   left join lateral (
+     ${queuedReplySql('t.conversation_id is not null and m.conversation_id = i.conversation_id and m.channel = $3::text and m.id > coalesce(t.done_through, 0)')}
+   ) n on true
+   order by i.ord`,
+);
+/** The first queued reply of each lease's conversation, $1 the conversations, $3 the holders, $2 the channel. */
 const FIRST_QUEUED = namedStatement(
   'send_first_queued_many',
   `select q.id as queued_for, n.*
@@ -73,7 +105,7 @@ const FIRST_QUEUED = namedStatement(
  * channel, nulls for where and what it actually sent; the sender's lease holder), $7 the worker's channel. Per
  * reply: `recorded` (false when another worker had recorded it: the caller then looks again) and, while the
  * sender still holds the lease, the conversation's next queued reply — or, when there is none, `released`: the
- * lease is deleted in the same statement, so a reply written after it was read finds the lease free. A batch
+ * lease is given back in the same statement, so a reply written after it was read finds the lease free. A batch
  * never holds two replies of one conversation (`keysOf`): the next-reply read sees the rows as they were before
  * the statement, and would return a reply the same statement marks sent.
  */
@@ -93,7 +125,8 @@ const MARK_SENT = namedStatement(
      join sent s on s.id = i.id
      join outbound_leases l on l.conversation_id = s.conversation_id and l.channel = $7 and l.holder = i.holder
    ), released as (
-     delete from outbound_leases l using leased h, input i
+     update outbound_leases l set expires_at = '-infinity', done_through = h.id
+     from leased h, input i
      where i.id = h.id and l.conversation_id = h.conversation_id and l.channel = $7 and l.holder = i.holder
        and not exists (
          select 1 from messages m
@@ -130,7 +163,15 @@ export interface SentOutcome {
   released: boolean;
 }
 
+/** A job's start: the lease and the conversation's first queued reply, or how long another holder may still take. */
+export type TakeOutcome = { lease: OutboundLease; first: QueuedRow | null } | { retryInMs: number };
+
+/** Longest a job waits before asking again for a lease held by a live sender, which gives it back when done. */
+const MAX_LEASE_WAIT_MS = 1000;
+
 export interface SendStatements {
+  /** Takes the conversation's send lease and reads its first queued reply (see TAKE_FIRST). */
+  takeFirst(conversationId: number): Promise<TakeOutcome>;
   /** The oldest reply of the lease's conversation still queued on the channel; null if none or the lease is lost. */
   firstQueued(lease: OutboundLease): Promise<QueuedRow | null>;
   /** Records a send; the conversation's next queued reply comes back with it (see MARK_SENT). */
@@ -139,9 +180,23 @@ export interface SendStatements {
 
 /**
  * The send path's statements for one channel's worker, each call gathered with up to `statementBatch` - 1
- * concurrent ones (ADR 0011).
+ * concurrent ones (ADR 0011); a lease taken lasts `leaseMs` unless renewed (outbound-lease.ts).
  */
-export function createSendStatements(db: Db, channel: string, statementBatch: number): SendStatements {
+export function createSendStatements(db: Db, channel: string, opts: { statementBatch: number; leaseMs: number }): SendStatements {
+  const { statementBatch, leaseMs } = opts;
+  const takeFirst = groupCommit<number, TakeOutcome>({
+    maxBatch: statementBatch,
+    // One upsert cannot touch a row twice: two asks for one conversation go in two statements.
+    keysOf: (conversationId) => [conversationId],
+    run: async (conversationIds) => {
+      const holders = conversationIds.map(() => randomUUID());
+      const rows = await runNamed(db, TAKE_FIRST, [conversationIds, holders, channel, leaseMs]);
+      return rows.map((r, i): TakeOutcome => {
+        if (r.taken !== true) return { retryInMs: Math.min(MAX_LEASE_WAIT_MS, Math.max(50, r.held_for_ms === null ? MAX_LEASE_WAIT_MS : Number(r.held_for_ms))) };
+        return { lease: { conversationId: conversationIds[i]!, holder: holders[i]! }, first: r.id !== null && r.id !== undefined ? queuedRowOf(r) : null };
+      });
+    },
+  });
   const firstQueued = groupCommit<OutboundLease, QueuedRow | null>({
     maxBatch: statementBatch,
     keysOf: (lease) => [lease.conversationId],
@@ -172,7 +227,7 @@ export function createSendStatements(db: Db, channel: string, statementBatch: nu
       }));
     },
   });
-  return { firstQueued, markSent };
+  return { takeFirst, firstQueued, markSent };
 }
 
 function queuedRowOf(raw: Record<string, unknown>): QueuedRow {

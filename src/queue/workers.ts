@@ -70,14 +70,9 @@ export function createOutboundWorker(opts: {
   statementBatch: number;
 }): Worker {
   const { adapter } = opts;
-  const statements = createSendStatements(opts.db, adapter.channel, opts.statementBatch);
-  const leases = createOutboundLeases({
-    db: opts.db,
-    channel: adapter.channel,
-    leaseMs: opts.lockDurationMs ?? BULLMQ_LOCK_DURATION_MS,
-    statementBatch: opts.statementBatch,
-    log: opts.log,
-  });
+  const leaseMs = opts.lockDurationMs ?? BULLMQ_LOCK_DURATION_MS;
+  const statements = createSendStatements(opts.db, adapter.channel, { statementBatch: opts.statementBatch, leaseMs });
+  const leases = createOutboundLeases({ db: opts.db, channel: adapter.channel, leaseMs, statementBatch: opts.statementBatch, log: opts.log });
   const deps = { db: opts.db, log: opts.log, adapter, statements, ...(opts.documents ? { documents: opts.documents } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   const perJob = adapter.capabilities.rateLimit ? 1 : REPLIES_PER_JOB;
   // Asked while this job is active, so kept by the queue and created when it finishes (queue/queues.ts). Best
@@ -104,18 +99,21 @@ export function createOutboundWorker(opts: {
       const { conversationId } = parsed.data;
       // Another job is sending this conversation (Redis forgot it was running): this one waits, without using up
       // an attempt, and sends what that one leaves.
-      const taken = await leases.take(conversationId);
+      const taken = await statements.takeFirst(conversationId);
       if (!('lease' in taken)) {
         await job.moveToDelayed(Date.now() + taken.retryInMs, token);
         throw new DelayedError();
       }
       const { lease } = taken;
+      leases.hold(lease);
       let released = false;
       // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
       let done = 0;
       let sent = 0;
+      // The last of them, which the lease records when it is given back (outbound-lease.ts).
+      let doneThrough: number | null = null;
       try {
-        let row = await statements.firstQueued(lease);
+        let row = taken.first;
         while (row) {
           const reply = { id: row.message.id, channel: adapter.channel, conversationId };
           if (done === perJob) {
@@ -142,13 +140,17 @@ export function createOutboundWorker(opts: {
             // used them all is marked failed without holding the later ones back.
             if (lastAttempt || done > 0) {
               opts.log.warn({ err, messageId: reply.id, attempts: job.attemptsMade + 1, exhausted: lastAttempt }, 'send failed');
-              if (lastAttempt) await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
+              if (lastAttempt) {
+                await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
+                doneThrough = reply.id;
+              }
               await handOn(reply);
               return sent;
             }
             throw err;
           }
           done++;
+          doneThrough = reply.id;
           if (result.outcome === 'sent') sent++;
           if (result.outcome === 'sent' && result.released) released = true;
           // The next reply came back with the statement that recorded this one, unless another worker had.
@@ -158,7 +160,7 @@ export function createOutboundWorker(opts: {
       } finally {
         // Before the job ends: the job asked for meanwhile (or handed on) starts when it does, and takes the lease.
         if (released) leases.forget(lease);
-        else await leases.release(lease);
+        else await leases.release(lease, doneThrough);
       }
     },
     {

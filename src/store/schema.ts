@@ -151,18 +151,24 @@ export const messages = pgTable(
 /**
  * Which send job is sending a conversation's replies on a channel (ADR 0013). The queue's deduplication keeps
  * one job per conversation only while Redis remembers it; a lease here keeps two senders apart when it does not
- * (Redis restarted empty, a job handed out twice). A row lives while its holder sends: taken before the first
- * read, renewed while the worker lives, deleted when the conversation has nothing left to send. No foreign key:
- * checking one would share-lock the conversation row that every drain locks for update.
+ * (Redis restarted empty, a job handed out twice). Taken with the first read of a job, renewed while the worker
+ * lives, given back (expired at once) when the conversation has nothing left to send; the row stays for the
+ * next job. No foreign key: checking one would share-lock the conversation row that every drain locks for update.
  */
 export const outboundLeases = pgTable(
   'outbound_leases',
   {
     conversationId: ref('conversation_id').notNull(),
     channel: text('channel').notNull(),
-    /** One token per run of a send job (pipeline/outbound-lease.ts). */
+    /** One token per run of a send job (pipeline/send-outbound.ts). */
     holder: text('holder').notNull(),
+    /** `-infinity` once given back. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /**
+     * No reply of the conversation on the channel with an id up to this is queued any more: the last holder
+     * recorded it. The next holder reads after it, since its own snapshot may be older than that record.
+     */
+    doneThrough: ref('done_through'),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.channel] })],
 );
