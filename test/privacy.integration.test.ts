@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createDocumentStore } from '../src/documents/document-store';
+import { eraseBeneficiaryRecords } from '../src/privacy/erase-beneficiary';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID, type RetentionReport } from '../src/privacy/retention';
 import { auditLog, beneficiaries, consents, contacts, conversations, dataRequests, messages, requestDocuments, requests, surveys } from '../src/store/schema';
 import { signedIn } from './console-client';
@@ -113,7 +114,12 @@ describe('privacy on PostgreSQL', () => {
     const corrected = await supervisor.client.post(`/api/data-requests/${correction.id}/complete`, { corrected: 'mobile number', verifiedBy: 'phone-call' });
     expect(corrected.body).toMatchObject({ status: 'done', outcome: { corrected: 'mobile number', verifiedBy: 'phone-call' } });
 
-    // The deletion: personal data goes; the request under study, the audit log and the consents stay.
+    // The deletion: personal data goes; the request under study, the audit log and the consents stay. (Replies
+    // still queued at that moment keep their words until sent; the retention job takes them then, tested below.)
+    await waitFor('the notices to go out', async () => {
+      const convs = await conversationsOf(wasl, beneficiaryId);
+      return (await db.select().from(messages).where(and(inArray(messages.conversationId, convs), eq(messages.status, 'queued')))).length === 0;
+    });
     const erased = await supervisor.client.post(`/api/data-requests/${deletion.id}/complete`, {});
     expect(erased.status).toBe(200);
     expect(erased.body.outcome).toMatchObject({ requestsHeld: [reference], requestsAnonymised: [] });
@@ -203,5 +209,32 @@ describe('retention on a fake clock', () => {
     expect(after).toMatchObject({ referenceNumber: reference, type: request!.type, status: 'served', nationalIdSealed: '', nationalIdHash: '' });
     expect(Object.keys(after!.answers as object)).toEqual(['anonymisedAt']);
     expect(await db.select().from(auditLog).where(eq(auditLog.action, 'retention.apply'))).toHaveLength(3);
+  });
+
+  it("takes the words of an erased person's messages that the pipeline finished after the erasure", async () => {
+    now = new Date();
+    const db = wasl.database.db;
+    const bystander = wasl.chat();
+    await bystander.say('السلام عليكم');
+    const chat = wasl.chat();
+    await chat.say('السلام عليكم');
+    const beneficiaryId = await beneficiaryOf(wasl, chat);
+    const conversationId = (await chat.conversationId())!;
+    // The erasure leaves a queued reply to the pipeline, which sends it afterwards with its words.
+    const [late] = await db
+      .insert(messages)
+      .values({ conversationId, direction: 'out', channel: 'cli', author: 'bot', text: 'تم حذف بياناتك يا نورة', payload: { choices: [], language: 'ar' }, status: 'queued' })
+      .returning();
+    await db.transaction((tx) => eraseBeneficiaryRecords(tx, beneficiaryId, now));
+    expect((await db.select().from(messages).where(eq(messages.id, late!.id)))[0]!.text).toBe('تم حذف بياناتك يا نورة');
+    await db.update(messages).set({ status: 'sent', sentAt: now }).where(eq(messages.id, late!.id));
+
+    // The next run takes them, though no retention period has passed; nobody else's messages are touched.
+    const report = await runRetention();
+    expect(report.messagesAnonymised).toBeGreaterThanOrEqual(1);
+    expect((await db.select().from(messages).where(eq(messages.id, late!.id)))[0]).toMatchObject({ text: null, payload: {}, status: 'sent' });
+    const kept = await db.select({ text: messages.text }).from(messages).where(eq(messages.conversationId, (await bystander.conversationId())!));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((m) => m.text !== null)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The retention job: personal data past the period the organisation profile sets for its kind is anonymised
- * (text and answers removed, the bare row kept for counts and reports) or deleted (document files). National
+ * (text and answers removed, the bare row kept for counts and reports) or deleted (document files), and so are
+ * the messages of an erased person that the pipeline still held when they were erased. National
  * IDs are never decrypted here: a sealed ID past its period is dropped, not opened. Runs as a BullMQ job
  * scheduler in the engine role (one run per tick however many engine processes there are), and takes `now`
  * from the clock it is given, so tests move time instead of waiting for it.
@@ -12,7 +13,7 @@ import type { Organisation } from '../config/organisation-schema';
 import type { DocumentStore } from '../documents/document-store';
 import { recordAudit } from '../staff/record-audit';
 import type { Db } from '../store/database';
-import { conversations, followUpTasks, messages, requestDocuments, requests, surveys } from '../store/schema';
+import { beneficiaries, conversations, followUpTasks, messages, requestDocuments, requests, surveys } from '../store/schema';
 import { CLOSED_REQUEST_STATUSES } from './erase-beneficiary';
 import { mediaKeys, removeUnreferencedFiles } from './orphan-documents';
 
@@ -39,9 +40,16 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
   const { report, fileKeys } = await db.transaction(async (tx) => {
     const fileKeys: string[] = [];
     const messageCutoff = before(now, policy.messagesDays);
+    // An erasure leaves a person's unsent replies and unprocessed messages to the pipeline; once it is done with
+    // them (a notice that their data was erased goes out after the erasure) their words go too, at any age.
+    const erasedConversations = tx
+      .select({ id: conversations.id })
+      .from(conversations)
+      .innerJoin(beneficiaries, eq(beneficiaries.id, conversations.beneficiaryId))
+      .where(isNotNull(beneficiaries.erasedAt));
     // Unprocessed and unsent messages are the pipeline's, whatever their age.
     const oldMessages = and(
-      lt(messages.createdAt, messageCutoff),
+      or(lt(messages.createdAt, messageCutoff), inArray(messages.conversationId, erasedConversations)),
       notInArray(messages.status, ['received', 'queued']),
       or(isNotNull(messages.text), ne(messages.payload, sql`'{}'::jsonb`)),
     );
