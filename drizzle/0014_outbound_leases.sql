@@ -3,7 +3,6 @@ CREATE TABLE "outbound_leases" (
 	"channel" text NOT NULL,
 	"holder" text NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
-	"done_through" bigint,
 	CONSTRAINT "outbound_leases_conversation_id_channel_pk" PRIMARY KEY("conversation_id","channel")
 );--> statement-breakpoint
 -- Every send job updates its conversation's row twice (taken, given back): room for those updates on the page.

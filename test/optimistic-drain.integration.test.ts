@@ -11,7 +11,7 @@ import { saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-con
 import { createSendStatements, type QueuedRow } from '../src/pipeline/send-outbound';
 import { conversations, messages, outboundLeases } from '../src/store/schema';
 import { Client } from 'pg';
-import { dbKinds, startTestWasl, type TestWasl } from './support/harness';
+import { dbKinds, startTestWasl, waitFor, type TestWasl } from './support/harness';
 
 describe.each(dbKinds)('the optimistic drain on %s', (db) => {
   let wasl: TestWasl;
@@ -172,22 +172,36 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
     expect(await statements.firstQueued({ conversationId: saves[1]!.conversationId, holder: 'someone-else' })).toBeNull();
   });
 
-  it("takes a lease given back after its snapshot without re-reading what the last holder sent", async () => {
-    const save = await pendingSave('ط');
-    await saveDrainsIfUnchanged(wasl.database.db, [save]);
-    const channel = save.channel;
-    const [first, second] = await repliesOf(save.conversationId);
-    // What a statement with an older snapshot than the last holder's record would see: the lease given back with
-    // done_through at the first reply, and that reply still queued.
-    await wasl.database.db
-      .insert(outboundLeases)
-      .values({ conversationId: save.conversationId, channel, holder: 'the-last-holder', expiresAt: sql`'-infinity'`, doneThrough: first!.id });
-    const statements = createSendStatements(wasl.database.db, channel, { statementBatch: 1, leaseMs: 30_000 });
-    const taken = await statements.takeFirst(save.conversationId);
-    expect(taken).toMatchObject({ lease: { conversationId: save.conversationId }, first: { message: { id: second!.id } } });
-  });
-
   if (db === 'postgres') {
+    it('takes a lease given back after its statement began, and does not send again what the last holder sent', async () => {
+      const save = await pendingSave('ط');
+      await saveDrainsIfUnchanged(wasl.database.db, [save]);
+      const { conversationId, channel } = save;
+      const [first, second] = await repliesOf(conversationId);
+      const statements = createSendStatements(wasl.database.db, channel, { statementBatch: 1, leaseMs: 30_000 });
+      await wasl.database.db.insert(outboundLeases).values({ conversationId, channel, holder: 'the-last-holder', expiresAt: sql`now() + interval '1 minute'` });
+      // The last holder records its send of the first reply and gives the lease back, not yet committed.
+      const last = new Client({ connectionString: wasl.databaseUrl });
+      await last.connect();
+      try {
+        await last.query('begin');
+        await last.query(`update messages set status = 'sent' where id = $1`, [first!.id]);
+        await last.query(`update outbound_leases set expires_at = '-infinity' where conversation_id = $1 and channel = $2`, [conversationId, channel]);
+        // The next job's statement starts, with a snapshot in which the first reply is queued, and waits for the lease.
+        const taking = statements.takeFirst(conversationId);
+        await waitFor('the take to wait for the lease row', async () => {
+          const r = await wasl.database.db.execute(
+            sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into outbound_leases%'`,
+          );
+          return (r as unknown as { rows: { n: number }[] }).rows[0]!.n > 0;
+        });
+        await last.query('commit');
+        expect(await taking).toMatchObject({ lease: { conversationId }, first: { message: { id: second!.id } } });
+      } finally {
+        await last.end();
+      }
+    });
+
     it('does not wait for a conversation someone holds: that one is left to the transactional drain', async () => {
       const [held, free] = [await pendingSave('و'), await pendingSave('ز')];
       const other = new Client({ connectionString: wasl.databaseUrl });

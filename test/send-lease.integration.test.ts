@@ -68,14 +68,13 @@ describe.each(dbKinds)('sending one conversation on %s', (db) => {
       .filter((c) => c.body.chat_id === String(chatId))
       .map((c) => c.body.text);
     expect(sent).toEqual(texts);
-    // The last send gave the lease back, recording how far the conversation is done.
-    const lease = await waitFor('the lease to be given back', async () => {
+    // The last send gave the lease back.
+    await waitFor('the lease to be given back', async () => {
       const [row] = await wasl.database.db
         .select()
         .from(outboundLeases)
         .where(and(eq(outboundLeases.conversationId, conversationId), sql`${outboundLeases.expiresAt} = '-infinity'`));
       return row;
     });
-    expect(lease.doneThrough).toBe(queued.at(-1)!.id);
   }, 120_000);
 });

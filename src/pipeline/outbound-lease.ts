@@ -24,12 +24,12 @@ const RENEW = namedStatement(
    returning l.holder`,
 );
 
-/** Gives back the leases of holders $2 (of conversations $1) on channel $4; $3, the last reply each had done with. */
+/** Gives back the leases of holders $2 (of conversations $1) on channel $3. */
 const RELEASE = namedStatement(
   'send_release_lease_many',
-  `update outbound_leases l set expires_at = '-infinity', done_through = greatest(l.done_through, i.done_through)
-   from unnest($1::bigint[], $2::text[], $3::bigint[]) as i(conversation_id, holder, done_through)
-   where l.conversation_id = i.conversation_id and l.channel = $4::text and l.holder = i.holder`,
+  `update outbound_leases l set expires_at = '-infinity'
+   from unnest($1::bigint[], $2::text[]) as i(conversation_id, holder)
+   where l.conversation_id = i.conversation_id and l.channel = $3::text and l.holder = i.holder`,
 );
 
 /** A conversation's sending, held by one run of a send job. */
@@ -41,11 +41,8 @@ export interface OutboundLease {
 export interface OutboundLeases {
   /** Renews `lease` from now on, until it is given back or forgotten. */
   hold(lease: OutboundLease): void;
-  /**
-   * Gives a lease back; `doneThrough` is the last reply the job sent, skipped or failed for good (null if none).
-   * Best effort: a lease that is not given back expires.
-   */
-  release(lease: OutboundLease, doneThrough: number | null): Promise<void>;
+  /** Gives a lease back. Best effort: a lease that is not given back expires. */
+  release(lease: OutboundLease): Promise<void>;
   /** The lease was given back by the statement that recorded the conversation's last send (send-outbound.ts). */
   forget(lease: OutboundLease): void;
   /** Stops renewing; leases still held expire by themselves. */
@@ -55,11 +52,11 @@ export interface OutboundLeases {
 export function createOutboundLeases(opts: { db: Db; channel: string; leaseMs: number; statementBatch: number; log: Logger }): OutboundLeases {
   const { db, channel, leaseMs } = opts;
   const held = new Map<string, number>();
-  const release = groupCommit<{ lease: OutboundLease; doneThrough: number | null }, void>({
+  const release = groupCommit<OutboundLease, void>({
     maxBatch: opts.statementBatch,
-    run: async (items) => {
-      await runNamed(db, RELEASE, [items.map((i) => i.lease.conversationId), items.map((i) => i.lease.holder), items.map((i) => i.doneThrough), channel]);
-      return items.map(() => undefined);
+    run: async (leases) => {
+      await runNamed(db, RELEASE, [leases.map((l) => l.conversationId), leases.map((l) => l.holder), channel]);
+      return leases.map(() => undefined);
     },
   });
   const renewing = repeatWithoutOverlap(
@@ -80,10 +77,10 @@ export function createOutboundLeases(opts: { db: Db; channel: string; leaseMs: n
     hold(lease) {
       held.set(lease.holder, lease.conversationId);
     },
-    async release(lease, doneThrough) {
+    async release(lease) {
       held.delete(lease.holder);
       try {
-        await release({ lease, doneThrough });
+        await release(lease);
       } catch (err) {
         opts.log.warn({ err, conversationId: lease.conversationId, channel }, 'could not give a send lease back; it expires by itself');
       }

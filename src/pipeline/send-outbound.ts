@@ -47,13 +47,17 @@ export interface QueuedRow {
   conversationStatus: (typeof conversations.$inferSelect)['status'];
 }
 
-/** The first queued reply of a conversation on a channel, matching `where` (over `m`, the reply). */
-const queuedReplySql = (where: string) =>
+/**
+ * The first queued reply of a conversation on a channel, matching `where` (over `m`, the reply). `locked`: the
+ * reply is row-locked as it is read, which makes PostgreSQL check it against its latest committed version, not
+ * only against the statement's snapshot; one sent since the snapshot was taken is passed over for the next.
+ */
+const queuedReplySql = (where: string, opts: { locked?: boolean } = {}) =>
   `select ${columnList(messages, { from: 'm' })}, ct.channel_user_id as reply_channel_user_id, ct.opted_out as reply_opted_out,
      c.status as reply_conversation_status
    from messages m join conversations c on c.id = m.conversation_id join contacts ct on ct.id = c.contact_id
    where m.direction = 'out' and m.status = 'queued' and ${where}
-   order by m.id limit 1`;
+   order by m.id limit 1${opts.locked ? ' for no key update of m' : ''}`;
 
 /**
  * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
@@ -65,10 +69,11 @@ const queuedReplySql = (where: string) =>
 
 /**
  * Per conversation ($1) a fresh holder ($2) on channel $3 for $4 ms, and its first queued reply. A live lease of
- * another holder is left alone, and how long it still has comes back instead. The lease row is updated with its
- * latest version even where this statement's snapshot is older (ON CONFLICT DO UPDATE), and the read skips the
- * replies up to its `done_through`: a holder that recorded its last send and gave the lease back after this
- * snapshot was taken would otherwise leave that reply looking queued here.
+ * another holder is left alone, and how long it still has comes back instead. The read locks the reply it
+ * returns: the lease may have been given back by a holder that committed after this statement's snapshot was
+ * taken (ON CONFLICT DO UPDATE waits for that holder and sees its commit; the rest of the statement does not),
+ * and in the snapshot the reply that holder sent last still looks queued. The lock re-checks the reply's latest
+ * version and passes over one that is no longer queued.
  */
 const TAKE_FIRST = namedStatement(
   'send_take_first_many',
@@ -79,7 +84,7 @@ const TAKE_FIRST = namedStatement(
      select i.conversation_id, $3::text, i.holder, now() + $4::integer * interval '1 millisecond' from input i
      on conflict (conversation_id, channel) do update set holder = excluded.holder, expires_at = excluded.expires_at
        where l.expires_at < now()
-     returning l.conversation_id, l.done_through
+     returning l.conversation_id
    )
    select (t.conversation_id is not null) as taken,
      case when t.conversation_id is null and held.expires_at > now() then ceil(extract(epoch from (held.expires_at - now())) * 1000)::integer end as held_for_ms,
@@ -88,7 +93,7 @@ const TAKE_FIRST = namedStatement(
    left join taken t on t.conversation_id = i.conversation_id
    left join outbound_leases held on held.conversation_id = i.conversation_id and held.channel = $3::text
    left join lateral (
-     ${queuedReplySql('t.conversation_id is not null and m.conversation_id = i.conversation_id and m.channel = $3::text and m.id > coalesce(t.done_through, 0)')}
+     ${queuedReplySql('t.conversation_id is not null and m.conversation_id = i.conversation_id and m.channel = $3::text', { locked: true })}
    ) n on true
    order by i.ord`,
 );
@@ -125,7 +130,7 @@ const MARK_SENT = namedStatement(
      join sent s on s.id = i.id
      join outbound_leases l on l.conversation_id = s.conversation_id and l.channel = $7 and l.holder = i.holder
    ), released as (
-     update outbound_leases l set expires_at = '-infinity', done_through = h.id
+     update outbound_leases l set expires_at = '-infinity'
      from leased h, input i
      where i.id = h.id and l.conversation_id = h.conversation_id and l.channel = $7 and l.holder = i.holder
        and not exists (

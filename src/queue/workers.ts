@@ -110,8 +110,6 @@ export function createOutboundWorker(opts: {
       // Replies taken (sent, skipped or failed for good), and of those sent: the job's result, for the metrics.
       let done = 0;
       let sent = 0;
-      // The last of them, which the lease records when it is given back (outbound-lease.ts).
-      let doneThrough: number | null = null;
       try {
         let row = taken.first;
         while (row) {
@@ -140,17 +138,13 @@ export function createOutboundWorker(opts: {
             // used them all is marked failed without holding the later ones back.
             if (lastAttempt || done > 0) {
               opts.log.warn({ err, messageId: reply.id, attempts: job.attemptsMade + 1, exhausted: lastAttempt }, 'send failed');
-              if (lastAttempt) {
-                await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
-                doneThrough = reply.id;
-              }
+              if (lastAttempt) await markFailed(opts.db, reply.id, err instanceof Error ? err.message : String(err));
               await handOn(reply);
               return sent;
             }
             throw err;
           }
           done++;
-          doneThrough = reply.id;
           if (result.outcome === 'sent') sent++;
           if (result.outcome === 'sent' && result.released) released = true;
           // The next reply came back with the statement that recorded this one, unless another worker had.
@@ -160,7 +154,7 @@ export function createOutboundWorker(opts: {
       } finally {
         // Before the job ends: the job asked for meanwhile (or handed on) starts when it does, and takes the lease.
         if (released) leases.forget(lease);
-        else await leases.release(lease, doneThrough);
+        else await leases.release(lease);
       }
     },
     {

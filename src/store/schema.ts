@@ -164,11 +164,6 @@ export const outboundLeases = pgTable(
     holder: text('holder').notNull(),
     /** `-infinity` once given back. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    /**
-     * No reply of the conversation on the channel with an id up to this is queued any more: the last holder
-     * recorded it. The next holder reads after it, since its own snapshot may be older than that record.
-     */
-    doneThrough: ref('done_through'),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.channel] })],
 );
