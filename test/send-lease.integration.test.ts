@@ -8,10 +8,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { telegramChannel } from '../src/channels/telegram/telegram-channel';
 import { sendJobName } from '../src/queue/queues';
-import { messages, outboundLeases } from '../src/store/schema';
+import { contacts, conversations, messages, outboundLeases } from '../src/store/schema';
 import { FakeTelegramApi, tg } from './fakes/fake-telegram-api';
 import { telegramEnv } from './faults/support/fault-load';
 import { dbKinds, startTestWasl, waitFor, type TestWasl } from './support/harness';
+
+const LEASE_MS = 600;
 
 describe.each(dbKinds)('sending one conversation on %s', (db) => {
   let fake: FakeTelegramApi;
@@ -19,7 +21,8 @@ describe.each(dbKinds)('sending one conversation on %s', (db) => {
 
   beforeAll(async () => {
     fake = await FakeTelegramApi.start();
-    wasl = await startTestWasl({ db, extraEnv: telegramEnv(fake), options: { channelModules: [telegramChannel] } });
+    // A lease (and job lock) shorter than one slow send: the lease must be renewed while its holder waits.
+    wasl = await startTestWasl({ db, extraEnv: telegramEnv(fake), options: { channelModules: [telegramChannel], outboundLockDurationMs: LEASE_MS } });
   }, 180_000);
   afterAll(async () => {
     await wasl?.stop();
@@ -33,19 +36,24 @@ describe.each(dbKinds)('sending one conversation on %s', (db) => {
       body: JSON.stringify(update),
     });
 
-  it('sends each reply once and in order while three jobs ask for it at once', async () => {
-    const chatId = db === 'postgres' ? 9101 : 9102;
+  /** Queues `count` replies to the chat's conversation at once and asks for them three times; what the chat got. */
+  async function sendWithThreeJobs(chatId: number, count: number, sendDelayMs: number): Promise<{ sent: unknown[]; texts: string[] }> {
     expect((await post(fake.makeUpdate(tg.text(chatId, 'السلام عليكم')))).status).toBe(200);
-    const greeting = await waitFor(
-      'the greeting to be answered',
-      async () => (await wasl.database.db.select().from(messages).where(and(eq(messages.direction, 'out'), eq(messages.status, 'sent'))))[0],
-    );
-    const conversationId = greeting.conversationId;
+    const [greeting] = await waitFor('the greeting to be answered', async () => {
+      const rows = await wasl.database.db
+        .select({ conversationId: messages.conversationId })
+        .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(eq(contacts.channelUserId, String(chatId)), eq(messages.direction, 'out'), eq(messages.status, 'sent')));
+      return rows.length ? rows : null;
+    });
+    const conversationId = greeting!.conversationId;
     const before = fake.callsTo('sendMessage').length;
 
-    // Eight replies queued at once, as a researcher's burst would be; each send takes a while.
-    fake.sendDelayMs = 150;
-    const texts = Array.from({ length: 8 }, (_, i) => `رد رقم ${i + 1} — ${db}`);
+    // Replies queued at once, as a researcher's burst would be; each send takes a while.
+    fake.sendDelayMs = sendDelayMs;
+    const texts = Array.from({ length: count }, (_, i) => `رد رقم ${i + 1} — ${db} ${chatId}`);
     const queued = await wasl.database.db
       .insert(messages)
       .values(texts.map((text) => ({ conversationId, direction: 'out' as const, channel: 'telegram', author: 'staff' as const, text, payload: { choices: [], language: 'ar' }, status: 'queued' as const })))
@@ -62,12 +70,6 @@ describe.each(dbKinds)('sending one conversation on %s', (db) => {
       60_000,
     );
     fake.sendDelayMs = 0;
-    const sent = fake
-      .callsTo('sendMessage')
-      .slice(before)
-      .filter((c) => c.body.chat_id === String(chatId))
-      .map((c) => c.body.text);
-    expect(sent).toEqual(texts);
     // The last send gave the lease back.
     await waitFor('the lease to be given back', async () => {
       const [row] = await wasl.database.db
@@ -76,5 +78,21 @@ describe.each(dbKinds)('sending one conversation on %s', (db) => {
         .where(and(eq(outboundLeases.conversationId, conversationId), sql`${outboundLeases.expiresAt} = '-infinity'`));
       return row;
     });
+    const sent = fake
+      .callsTo('sendMessage')
+      .slice(before)
+      .filter((c) => c.body.chat_id === String(chatId))
+      .map((c) => c.body.text);
+    return { sent, texts };
+  }
+
+  it('sends each reply once and in order while three jobs ask for it at once', async () => {
+    const { sent, texts } = await sendWithThreeJobs(db === 'postgres' ? 9101 : 9102, 8, 150);
+    expect(sent).toEqual(texts);
+  }, 120_000);
+
+  it('keeps the lease through a send longer than the lease itself (renewed while the holder waits)', async () => {
+    const { sent, texts } = await sendWithThreeJobs(db === 'postgres' ? 9201 : 9202, 3, LEASE_MS * 2);
+    expect(sent).toEqual(texts);
   }, 120_000);
 });
