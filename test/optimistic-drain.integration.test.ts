@@ -190,9 +190,9 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
         // The next job's statement starts, with a snapshot in which the first reply is queued, and waits for the lease.
         const taking = statements.takeFirst(conversationId);
         await waitFor('the take to wait for the lease row', async () => {
-          const r = await wasl.database.db.execute(
-            sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into outbound_leases%'`,
-          );
+          const r = await wasl.database.db.execute(sql`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like '%insert into outbound_leases%'`);
           return (r as unknown as { rows: { n: number }[] }).rows[0]!.n > 0;
         });
         await last.query('commit');
