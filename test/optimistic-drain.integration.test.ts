@@ -8,9 +8,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { parseConversationState } from '../src/engine/conversation-state';
 import type { DrainOutcome } from '../src/pipeline/drain-conversation';
 import { saveDrainsIfUnchanged, type DrainSave } from '../src/pipeline/drain-conversation';
+import { createOutboundLeases } from '../src/pipeline/outbound-lease';
 import { createSendStatements, type QueuedRow } from '../src/pipeline/send-outbound';
 import { conversations, messages, outboundLeases } from '../src/store/schema';
 import { Client } from 'pg';
+import pino from 'pino';
 import { dbKinds, startTestWasl, waitFor, type TestWasl } from './support/harness';
 
 describe.each(dbKinds)('the optimistic drain on %s', (db) => {
@@ -170,6 +172,26 @@ describe.each(dbKinds)('the optimistic drain on %s', (db) => {
     expect(await statements.takeFirst(saves[0]!.conversationId)).toEqual({ lease: { conversationId: saves[0]!.conversationId, holder: expect.any(String) }, first: null });
     // Another holder's lease reads nothing, though a reply is queued.
     expect(await statements.firstQueued({ conversationId: saves[1]!.conversationId, holder: 'someone-else' })).toBeNull();
+  });
+
+  it('prunes leases given back or expired over an hour ago, and only those', async () => {
+    const channel = 'web';
+    const leases = createOutboundLeases({ db: wasl.database.db, channel, leaseMs: 30_000, statementBatch: 1, log: pino({ level: 'silent' }) });
+    try {
+      const base = 900_000_000;
+      await wasl.database.db.insert(outboundLeases).values([
+        { conversationId: base + 1, channel, holder: 'given-back-long-ago', expiresAt: sql`'-infinity'` },
+        { conversationId: base + 2, channel, holder: 'died-long-ago', expiresAt: sql`now() - interval '2 hours'` },
+        { conversationId: base + 3, channel, holder: 'died-a-minute-ago', expiresAt: sql`now() - interval '1 minute'` },
+        { conversationId: base + 4, channel, holder: 'sending', expiresAt: sql`now() + interval '30 seconds'` },
+        { conversationId: base + 5, channel: 'sms', holder: 'another-channel', expiresAt: sql`'-infinity'` },
+      ]);
+      expect(await leases.prune()).toBe(2);
+      const left = await wasl.database.db.select({ holder: outboundLeases.holder }).from(outboundLeases).where(sql`${outboundLeases.conversationId} > ${base}`);
+      expect(left.map((l) => l.holder).sort()).toEqual(['another-channel', 'died-a-minute-ago', 'sending']);
+    } finally {
+      leases.stop();
+    }
   });
 
   if (db === 'postgres') {

@@ -32,6 +32,19 @@ const RELEASE = namedStatement(
    where l.conversation_id = i.conversation_id and l.channel = $3::text and l.holder = i.holder`,
 );
 
+/**
+ * Leases given back or expired more than an hour ago, on channel $1: nothing can still be racing for them, and a
+ * row left per conversation that ever had a reply would only grow. The next job of such a conversation inserts it
+ * afresh.
+ */
+const PRUNE = namedStatement(
+  'send_prune_leases',
+  `delete from outbound_leases where channel = $1::text and expires_at < now() - interval '1 hour' returning conversation_id`,
+);
+
+/** How often each outbound worker prunes its channel's old leases. */
+const PRUNE_EVERY_MS = 3600_000;
+
 /** A conversation's sending, held by one run of a send job. */
 export interface OutboundLease {
   conversationId: number;
@@ -45,7 +58,9 @@ export interface OutboundLeases {
   release(lease: OutboundLease): Promise<void>;
   /** The lease was given back by the statement that recorded the conversation's last send (send-outbound.ts). */
   forget(lease: OutboundLease): void;
-  /** Stops renewing; leases still held expire by themselves. */
+  /** Deletes the channel's leases given back or expired over an hour ago (also run hourly); how many. */
+  prune(): Promise<number>;
+  /** Stops renewing and pruning; leases still held expire by themselves. */
   stop(): void;
 }
 
@@ -73,6 +88,13 @@ export function createOutboundLeases(opts: { db: Db; channel: string; leaseMs: n
     },
     { everyMs: Math.max(100, Math.floor(leaseMs / 3)), onError: (err) => opts.log.warn({ err, channel }, 'could not renew the send leases; will try again') },
   );
+  const prune = async () => (await runNamed(db, PRUNE, [channel])).length;
+  const pruning = repeatWithoutOverlap(
+    async () => {
+      await prune();
+    },
+    { everyMs: PRUNE_EVERY_MS, onError: (err) => opts.log.warn({ err, channel }, 'could not prune old send leases; will try again') },
+  );
   return {
     hold(lease) {
       held.set(lease.holder, lease.conversationId);
@@ -88,6 +110,10 @@ export function createOutboundLeases(opts: { db: Db; channel: string; leaseMs: n
     forget(lease) {
       held.delete(lease.holder);
     },
-    stop: () => renewing.stop(),
+    prune,
+    stop: () => {
+      renewing.stop();
+      pruning.stop();
+    },
   };
 }
