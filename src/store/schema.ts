@@ -153,7 +153,8 @@ export const messages = pgTable(
  * one job per conversation only while Redis remembers it; a lease here keeps two senders apart when it does not
  * (Redis restarted empty, a job handed out twice). Taken with the first read of a job, renewed while the worker
  * lives, given back (expired at once) when the conversation has nothing left to send; the row stays for the
- * next job, and is deleted an hour after it was given back or expired (pipeline/outbound-lease.ts). No foreign key: checking one would share-lock the conversation row that every drain locks for update.
+ * next job, and is deleted an hour after it was given back or expired (pipeline/outbound-lease.ts). No foreign
+ * key: checking one would share-lock the conversation row that every drain locks for update.
  */
 export const outboundLeases = pgTable(
   'outbound_leases',
