@@ -6,6 +6,7 @@
  * gathered, so more jobs at once would only queue for that thread.
  */
 import type { Env } from '../config/env-schema';
+import type { Database } from '../store/database';
 
 export interface InFlightLimits {
   /** Conversations one engine process drains at once. */
@@ -16,13 +17,13 @@ export interface InFlightLimits {
   statementBatch: number;
 }
 
-const BY_DATABASE: Record<'postgres' | 'pglite', InFlightLimits> = {
+const BY_DATABASE: Record<Database['kind'], InFlightLimits> = {
   postgres: { engineConcurrency: 64, outboundConcurrency: 64, statementBatch: 64 },
   pglite: { engineConcurrency: 8, outboundConcurrency: 8, statementBatch: 1 },
 };
 
 /** The limits for a database, with ENGINE_CONCURRENCY and OUTBOUND_CONCURRENCY, when set, taking precedence. */
-export function inFlightLimits(kind: 'postgres' | 'pglite', env: Pick<Env, 'ENGINE_CONCURRENCY' | 'OUTBOUND_CONCURRENCY'>): InFlightLimits {
+export function inFlightLimits(kind: Database['kind'], env: Pick<Env, 'ENGINE_CONCURRENCY' | 'OUTBOUND_CONCURRENCY'>): InFlightLimits {
   const defaults = BY_DATABASE[kind];
   return {
     engineConcurrency: env.ENGINE_CONCURRENCY ?? defaults.engineConcurrency,

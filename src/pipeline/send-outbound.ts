@@ -59,13 +59,11 @@ const queuedReplySql = (where: string, opts: { locked?: boolean } = {}) =>
    where m.direction = 'out' and m.status = 'queued' and ${where}
    order by m.id limit 1${opts.locked ? ' for no key update of m' : ''}`;
 
-/**
- * The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
- * several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). A job's first read
- * takes the conversation's send lease (ADR 0013), and the next reply comes back with the update that records a
- * send, so a conversation's replies cost one statement each after the first read. All three read a
- * conversation's replies only for the holder of its lease, through messages_queued_outbound_by_conversation_idx.
- */
+// The statements every send runs (store/named-statement.ts says why they are not drizzle queries), each for
+// several conversations at once: a worker's concurrent jobs share one statement (ADR 0011). A job's first read
+// takes the conversation's send lease (ADR 0013), and the next reply comes back with the update that records a
+// send, so a conversation's replies cost one statement each after the first read. All three read a
+// conversation's replies only for the holder of its lease, through messages_queued_outbound_by_conversation_idx.
 
 /**
  * Per conversation ($1) a fresh holder ($2) on channel $3 for $4 ms, and its first queued reply. A live lease of

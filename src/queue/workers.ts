@@ -11,6 +11,10 @@ import type { SignalConversation } from '../pipeline/conversation-signals';
 import type { Db } from '../store/database';
 import { drainJobSchema, ENGINE_QUEUE, outboundQueueName, sendJobSchema, type QueuedReply, type Queues } from './queues';
 
+/** A lock shorter than BullMQ's (tests, so a killed worker's jobs move on sooner) is checked for stalls as often. */
+const lockOptions = (lockDurationMs: number | undefined) =>
+  lockDurationMs ? { lockDuration: lockDurationMs, stalledInterval: Math.max(500, lockDurationMs / 2) } : {};
+
 export function createEngineWorker(opts: {
   connection: ConnectionOptions;
   prefix: string;
@@ -30,7 +34,7 @@ export function createEngineWorker(opts: {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
-      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
+      ...lockOptions(opts.lockDurationMs),
     },
   );
   worker.on('failed', (job, err) => opts.log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'drain job failed'));
@@ -45,7 +49,7 @@ export function createEngineWorker(opts: {
  */
 const REPLIES_PER_JOB = 10;
 
-/** BullMQ's own default, which the send lease follows when no lock duration is given. */
+/** BullMQ's own default job lock, which a send lease lasts as long as when no lock duration is given. */
 const BULLMQ_LOCK_DURATION_MS = 30_000;
 
 export function createOutboundWorker(opts: {
@@ -161,7 +165,7 @@ export function createOutboundWorker(opts: {
       connection: opts.connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
-      ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: Math.max(500, opts.lockDurationMs / 2) } : {}),
+      ...lockOptions(opts.lockDurationMs),
       ...(adapter.capabilities.rateLimit ? { limiter: { max: adapter.capabilities.rateLimit.max, duration: adapter.capabilities.rateLimit.durationMs } } : {}),
     },
   );
