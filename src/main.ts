@@ -7,6 +7,22 @@ import { ConfigError, loadEnv } from './config/load-config';
 import { startWasl } from './app/start-wasl';
 import { FileProblemsError, formatProblem } from './yaml/read-yaml';
 import { DataDirectoryLockedError } from './store/database';
+import { maskPersonalText } from './observability/mask-personal-data';
+
+/** Start-up and crash output goes to stderr outside pino, so it is masked here: a stack can quote an answer. */
+const fail = (text: string) => console.error(maskPersonalText(text));
+const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+// A bug that escapes every handler ends the process (the pipeline is crash-safe: what was in flight is redone
+// by the next process); the reason is printed masked rather than by Node's default handler.
+process.on('uncaughtException', (err) => {
+  fail(`Wasl stopped on an uncaught error: ${errorText(err)}`);
+  process.exit(1);
+});
+process.on('unhandledRejection', (err) => {
+  fail(`Wasl stopped on an unhandled promise rejection: ${errorText(err)}`);
+  process.exit(1);
+});
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -31,12 +47,12 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof FileProblemsError) {
-    console.error('Wasl cannot start: the flows, templates or profile have problems:');
-    for (const p of err.problems) console.error(`  ${formatProblem(p)}`);
+    fail('Wasl cannot start: the flows, templates or profile have problems:');
+    for (const p of err.problems) fail(`  ${formatProblem(p)}`);
   } else if (err instanceof ConfigError || err instanceof DataDirectoryLockedError) {
-    console.error(`Wasl cannot start: ${err.message}`);
+    fail(`Wasl cannot start: ${err.message}`);
   } else {
-    console.error('Wasl cannot start:', err);
+    fail(`Wasl cannot start: ${errorText(err)}`);
   }
   process.exit(1);
 });

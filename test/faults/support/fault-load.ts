@@ -111,6 +111,21 @@ export class TelegramLoad {
     return n;
   }
 
+  /**
+   * For each reply the fake accepted more than once, when it first accepted it, in ms relative to `moment`
+   * (negative: before). A reply resent because the sender died holding it was accepted just before that death.
+   */
+  firstCopiesOfResent(moment: number): number[] {
+    const seen = new Map<string, number[]>();
+    for (const c of this.fake.callsTo('sendMessage')) {
+      const text = String(c.body.text ?? '');
+      if (c.status !== 200 || !text.startsWith('echo: ')) continue;
+      const key = `${String(c.body.chat_id)}\n${text}`;
+      seen.set(key, [...(seen.get(key) ?? []), c.at]);
+    }
+    return [...seen.values()].filter((at) => at.length > 1).map((at) => at[0]! - moment);
+  }
+
   async tally(db: Db): Promise<Tally> {
     const stored = await db.select({ text: messages.text }).from(messages).where(and(eq(messages.direction, 'in'), eq(messages.channel, 'telegram')));
     const storedTexts = new Set(stored.map((r) => r.text));
