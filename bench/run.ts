@@ -105,7 +105,7 @@ async function post(wasl: TestWasl, userId: string, text: string): Promise<Sent>
   const postedAt = Date.now();
   const res = await fetch(`${wasl.url}/api/cli/messages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${wasl.cliToken}` },
     body: JSON.stringify({ userId, messageId: randomUUID(), text }),
   });
   await res.arrayBuffer();

@@ -156,6 +156,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const ingestDeps = { db: database.db, queues, log, storeIntoOpenConversation: createStoreIntoOpenConversation(database.db, statementBatch) };
     const channelContext: ChannelContext = {
       ratingLinks,
+      secretKey: secret.key,
       env,
       roles,
       log,

@@ -29,6 +29,11 @@ export interface ChannelContext {
   documents: DocumentStore;
   /** Signs survey star links (email); see surveys/rating-links.ts. */
   ratingLinks: RatingLinks;
+  /**
+   * The deployment's secret key (SECRET_KEY or DATA_DIR/secret.key). A channel derives a key of its own from it
+   * with an HMAC over a label (channels/cli/cli-token.ts), never uses it as is.
+   */
+  secretKey: string;
   /** Store an inbound message once and ask for a drain; never answer inside a handler. */
   ingest(message: InboundMessageInput): Promise<IngestResult>;
 }

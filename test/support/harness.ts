@@ -11,6 +11,7 @@ import path from 'node:path';
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import { startWasl, type StartOptions, type Wasl } from '../../src/app/start-wasl';
 import { loadEnv } from '../../src/config/load-config';
+import { cliChannelTokenFromEnv } from '../../src/channels/cli/cli-token';
 import { withNumberedChoices } from '../../src/channels/format-choices';
 import { outboundPayloadSchema } from '../../src/messages/outbound-message';
 import { contacts, conversations, messages } from '../../src/store/schema';
@@ -24,6 +25,8 @@ export interface TestWasl extends Wasl {
   dataDir: string;
   databaseUrl?: string;
   prefix: string;
+  /** What `npm run chat` sends as `authorization: Bearer …` to this Wasl. */
+  cliToken: string;
   chat(userId?: string): TestChat;
   /** Stops Wasl and removes its database, directory and queues. */
   stop(): Promise<void>;
@@ -82,6 +85,8 @@ export async function startTestWasl(opts: TestStartOptions): Promise<TestWasl> {
     dataDir,
     databaseUrl,
     prefix,
+    // After start: when the env has no SECRET_KEY, the key file is the one Wasl generated in its DATA_DIR.
+    cliToken: cliChannelTokenFromEnv(env, projectRoot),
     chat: (userId?: string) => new TestChat(t, userId ?? `user-${randomUUID().slice(0, 8)}`),
     stop,
   });
@@ -126,7 +131,7 @@ export class TestChat {
   async post(text: string, providerMessageId: string = randomUUID()): Promise<number> {
     const res = await fetch(`${this.wasl.url}/api/cli/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.wasl.cliToken}` },
       body: JSON.stringify({ userId: this.userId, messageId: providerMessageId, text }),
     });
     await res.arrayBuffer();

@@ -6,13 +6,17 @@
  *   npm run chat                 continue your own conversation
  *   npm run chat -- --new        start as a brand-new beneficiary
  *   npm run chat -- --user NAME  talk as NAME (e.g. to test the identity check from a second "person")
+ *
+ * The server demands a token derived from its secret key (cli-token.ts); the client reads the same `.env`,
+ * SECRET_KEY and DATA_DIR as `npm start`, so run it from the server's directory as the same user.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { loadEnv } from '../../config/load-config';
+import { cliChannelTokenFromEnv } from './cli-token';
 
 const mimeByExtension: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -29,15 +33,22 @@ function parseArgs(argv: string[]): { userId: string } {
   return { userId: `terminal-${userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '') || 'user'}` };
 }
 
-async function streamReplies(base: string, userId: string, onReply: (text: string) => void, signal: AbortSignal): Promise<void> {
+const WRONG_TOKEN_HINT = 'Wasl refused the CLI channel token: run `npm run chat` with the same SECRET_KEY (or DATA_DIR) as the server, from its directory.';
+
+async function streamReplies(base: string, token: string, userId: string, onReply: (text: string) => void, signal: AbortSignal): Promise<void> {
   let lastId = 0;
   // Reconnect with Last-Event-ID: replies sent while the connection was down are replayed, none twice.
   while (!signal.aborted) {
     try {
       const res = await fetch(`${base}/api/cli/stream?userId=${encodeURIComponent(userId)}`, {
-        headers: { 'last-event-id': String(lastId), accept: 'text/event-stream' },
+        headers: { 'last-event-id': String(lastId), accept: 'text/event-stream', authorization: `Bearer ${token}` },
         signal,
       });
+      if (res.status === 401) {
+        // Retrying cannot fix a wrong token: the configuration differs from the server's.
+        console.error(`\n${WRONG_TOKEN_HINT}`);
+        process.exit(1);
+      }
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       const decoder = new TextDecoder();
       let buffer = '';
@@ -67,6 +78,8 @@ async function streamReplies(base: string, userId: string, onReply: (text: strin
 }
 
 async function main(): Promise<void> {
+  // The same configuration as `npm start` (src/main.ts), so the token derived below is the server's.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const env = loadEnv();
   const base = env.WASL_URL.replace(/\/$/, '');
   const { userId } = parseArgs(process.argv.slice(2));
@@ -77,12 +90,20 @@ async function main(): Promise<void> {
     console.error(`Cannot reach Wasl at ${base} (${(err as Error).message}). Start it first with: npm start`);
     process.exit(1);
   }
+  // Only once the server answers: when no key is configured yet, it is the server that generates one.
+  let token: string;
+  try {
+    token = cliChannelTokenFromEnv(env);
+  } catch (err) {
+    console.error(`Cannot read Wasl's secret key (${(err as Error).message}). Run this as the user that runs Wasl, or set SECRET_KEY.`);
+    process.exit(1);
+  }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   const controller = new AbortController();
   const show = (text: string) => {
     process.stdout.write(`\n\x1b[36mوصل ›\x1b[0m ${text.split('\n').join('\n       ')}\n\n> `);
   };
-  void streamReplies(base, userId, show, controller.signal);
+  void streamReplies(base, token, userId, show, controller.signal);
   console.log(`Connected to Wasl as "${userId}". Write in Arabic or English; "/attach FILE" sends a document, "/quit" leaves.`);
   console.log('اكتب «السلام عليكم» للبدء.\n');
   rl.setPrompt('> ');
@@ -117,10 +138,11 @@ async function main(): Promise<void> {
       try {
         const res = await fetch(`${base}/api/cli/messages`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify(body),
         });
-        if (!res.ok) console.log(`(Wasl refused the message: ${res.status} ${await res.text()})`);
+        if (res.status === 401) console.log(`(${WRONG_TOKEN_HINT})`);
+        else if (!res.ok) console.log(`(Wasl refused the message: ${res.status} ${await res.text()})`);
         break;
       } catch (err) {
         if (attempt === 3) console.log(`(could not send: ${(err as Error).message})`);

@@ -1,9 +1,12 @@
 /**
  * HTTP side of the terminal channel: `POST /api/cli/messages` ingests what the person typed (or a file), and
  * `GET /api/cli/stream` streams replies as server-sent events, first those missed since `Last-Event-ID`.
- * Meant for local use (it has no authentication): disable with CLI_CHANNEL_ENABLED=false on a public server.
+ * Both demand `authorization: Bearer <token>` (cli-token.ts), checked before the body is read: the user id is
+ * the client's choice, so without the token anyone reaching the port could post as, and read the replies of,
+ * any CLI user. `npm run chat` derives the token from the server's own configuration; CLI_CHANNEL_ENABLED=false
+ * removes the routes altogether.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { acceptedDocumentTypes, MAX_DOCUMENT_BYTES, type DocumentStore } from '../../documents/document-store';
@@ -12,6 +15,7 @@ import type { IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
 import { withNumberedChoices } from '../format-choices';
 import { createReplyHub, parseLastEventId, streamReplies } from '../reply-stream';
+import { bearerTokenMatches } from './cli-token';
 
 const userIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (up to 64)');
 
@@ -36,12 +40,24 @@ export interface CliRouteDeps {
   documents: DocumentStore;
   subscriber: Redis;
   prefix: string;
+  /** What `authorization: Bearer` must carry: `cliChannelToken(secret key)`. */
+  token: string;
 }
 
 export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps): Promise<void> {
   const hub = await createReplyHub(deps.subscriber, deps.prefix, 'cli');
+  const verify = async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization;
+    if (!bearerTokenMatches(header, deps.token)) {
+      req.log.warn({ ip: req.ip, url: req.routeOptions.url, authorization: header === undefined ? 'missing' : 'wrong' }, 'cli channel refused: bad token');
+      return reply.code(401).send({
+        error: 'missing or wrong CLI channel token',
+        details: 'send "authorization: Bearer <token>"; `npm run chat` derives it from SECRET_KEY or DATA_DIR/secret.key, so run it with the server\'s configuration',
+      });
+    }
+  };
 
-  app.post('/api/cli/messages', async (req, reply) => {
+  app.post('/api/cli/messages', { onRequest: verify }, async (req, reply) => {
     const parsed = cliMessageBodySchema.safeParse(req.body);
     if (!parsed.success) {
       req.log.warn({ issues: parsed.error.issues }, 'rejected cli message');
@@ -65,7 +81,7 @@ export async function registerCliRoutes(app: FastifyInstance, deps: CliRouteDeps
     return reply.code(202).send(result);
   });
 
-  app.get('/api/cli/stream', async (req, reply) => {
+  app.get('/api/cli/stream', { onRequest: verify }, async (req, reply) => {
     const q = z.object({ userId: userIdSchema, after: z.coerce.number().int().min(0).optional() }).safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'invalid query', details: z.prettifyError(q.error) });
     const last = parseLastEventId(req.headers['last-event-id'], q.data.after);
