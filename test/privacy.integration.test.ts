@@ -5,17 +5,31 @@
  * clock. PostgreSQL and Redis are real; nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { createDocumentStore } from '../src/documents/document-store';
+import { parseConversationState } from '../src/engine/conversation-state';
 import { eraseBeneficiaryRecords } from '../src/privacy/erase-beneficiary';
 import { MAINTENANCE_QUEUE, RETENTION_SCHEDULER_ID, type RetentionReport } from '../src/privacy/retention';
 import { auditLog, beneficiaries, consents, contacts, conversations, dataRequests, messages, requestDocuments, requests, surveys } from '../src/store/schema';
 import { signedIn } from './console-client';
+import { copyContent, type ContentCopy } from './support/content-fixture';
 import { startTestWasl, waitFor, type TestChat, type TestWasl } from './support/harness';
 import { submitRequest } from './support/intake-script';
 
 const REDIS = { url: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
+const DAY = 24 * 3600 * 1000;
+
+async function runRetentionJob(queue: Queue): Promise<RetentionReport> {
+  const job = await queue.add('retention.apply', {});
+  return waitFor('the retention job', async () => {
+    const done = await Job.fromId(queue, job.id!);
+    if (done?.failedReason) throw new Error(done.failedReason);
+    return done?.finishedOn ? (done.returnvalue as RetentionReport) : null;
+  });
+}
 
 async function beneficiaryOf(wasl: TestWasl, chat: TestChat): Promise<number> {
   const [c] = await wasl.database.db.select().from(contacts).where(and(eq(contacts.channel, 'cli'), eq(contacts.channelUserId, chat.userId)));
@@ -155,15 +169,7 @@ describe('retention on a fake clock', () => {
     await wasl?.stop();
   });
 
-  const DAY = 24 * 3600 * 1000;
-  async function runRetention(): Promise<RetentionReport> {
-    const job = await queue.add('retention.apply', {});
-    return waitFor('the retention job', async () => {
-      const done = await Job.fromId(queue, job.id!);
-      if (done?.failedReason) throw new Error(done.failedReason);
-      return done?.finishedOn ? (done.returnvalue as RetentionReport) : null;
-    });
-  }
+  const runRetention = () => runRetentionJob(queue);
 
   it('is scheduled nightly in the organisation time zone', async () => {
     const scheduler = await queue.getJobScheduler(RETENTION_SCHEDULER_ID);
@@ -236,5 +242,114 @@ describe('retention on a fake clock', () => {
     const kept = await db.select({ text: messages.text }).from(messages).where(eq(messages.conversationId, (await bystander.conversationId())!));
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.every((m) => m.text !== null)).toBe(true);
+  });
+
+  it('anonymises a request the erasure held once it is decided, at the next run, whatever its age', async () => {
+    now = new Date();
+    const db = wasl.database.db;
+    const bystander = wasl.chat();
+    const bystanderReference = await submitRequest(bystander, '1055501231');
+    const chat = wasl.chat();
+    const reference = await submitRequest(chat, '1107654327');
+    const [request] = await db.select().from(requests).where(eq(requests.referenceNumber, reference));
+    const documents = createDocumentStore(wasl.dataDir);
+    const key = await documents.save(randomBytes(64));
+    await db.insert(requestDocuments).values({ requestId: request!.id, mimeType: 'application/pdf', sizeBytes: 64, storageKey: key, fileName: 'id-copy.pdf' });
+    const { outcome } = await db.transaction((tx) => eraseBeneficiaryRecords(tx, request!.beneficiaryId, now));
+    expect(outcome.requestsHeld).toEqual([reference]);
+    const read = async (ref: string) => (await db.select().from(requests).where(eq(requests.referenceNumber, ref)))[0]!;
+
+    // Under study, the hold keeps it whole.
+    expect(await runRetention()).toMatchObject({ heldRequestsAnonymised: 0 });
+    expect((await read(reference)).answers).toMatchObject({ name: 'نورة سعد عبدالله الشهري' });
+
+    // Decided: the next run does what the erasure does to a decided request; someone not erased keeps theirs for
+    // the closed-requests period.
+    await db.update(requests).set({ status: 'rejected', updatedAt: now }).where(inArray(requests.referenceNumber, [reference, bystanderReference]));
+    expect(await runRetention()).toMatchObject({ heldRequestsAnonymised: 1, requestsAnonymised: 0, documentsDeleted: 1, filesRemoved: 1 });
+    const after = await read(reference);
+    expect(after).toMatchObject({ id: request!.id, type: request!.type, status: 'rejected', submittedAt: request!.submittedAt, nationalIdSealed: '', nationalIdHash: '' });
+    expect(Object.keys(after.answers as object)).toEqual(['erasedAt']);
+    expect(await db.select().from(requestDocuments).where(eq(requestDocuments.requestId, request!.id))).toEqual([]);
+    await expect(documents.read(key)).rejects.toThrow();
+    const other = await read(bystanderReference);
+    expect(other.answers).toMatchObject({ name: 'نورة سعد عبدالله الشهري' });
+    expect(other.nationalIdSealed).not.toBe('');
+    expect(await runRetention()).toMatchObject({ heldRequestsAnonymised: 0 });
+  });
+});
+
+describe("retention with the organisation's own periods", () => {
+  let wasl: TestWasl;
+  let content: ContentCopy;
+  let now = new Date();
+  let queue: Queue;
+  beforeAll(async () => {
+    content = copyContent();
+    const profile = path.join(content.flowsDir, 'organisation.yaml');
+    const yaml = readFileSync(profile, 'utf8');
+    if (!yaml.includes('messagesDays: 730')) throw new Error('organisation.yaml no longer sets messagesDays: 730; update this test');
+    writeFileSync(profile, yaml.replace('messagesDays: 730', 'messagesDays: 30'));
+    wasl = await startTestWasl({ db: 'postgres', flowsDir: content.flowsDir, templatesDir: content.templatesDir, options: { clock: () => now } });
+    queue = new Queue(MAINTENANCE_QUEUE, { connection: REDIS, prefix: wasl.prefix });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await wasl?.stop();
+    content?.cleanup();
+  });
+  const runRetention = () => runRetentionJob(queue);
+
+  it('takes the messages at day 31 of a 30-day period, and not at day 29', async () => {
+    now = new Date();
+    const start = now;
+    const db = wasl.database.db;
+    const chat = wasl.chat();
+    await chat.say('السلام عليكم');
+    await chat.say('كم تاخذ دراسة الطلب؟');
+    const conversationId = (await chat.conversationId())!;
+    const texts = async () => (await db.select({ text: messages.text }).from(messages).where(eq(messages.conversationId, conversationId))).filter((m) => m.text !== null).length;
+
+    now = new Date(start.getTime() + 29 * DAY);
+    expect(await runRetention()).toMatchObject({ messagesAnonymised: 0 });
+    expect(await texts()).toBeGreaterThan(2);
+    now = new Date(start.getTime() + 31 * DAY);
+    expect((await runRetention()).messagesAnonymised).toBeGreaterThan(2);
+    expect(await texts()).toBe(0);
+  });
+
+  it('clears an intake abandoned in a bot conversation once idle for the message period, and not one with a message waiting', async () => {
+    now = new Date();
+    const start = now;
+    const db = wasl.database.db;
+    const stateOf = async (id: number) => (await db.select({ state: conversations.state }).from(conversations).where(eq(conversations.id, id)))[0]!.state;
+    const abandoned = wasl.chat();
+    for (const line of ['السلام عليكم', '1', 'نورة سعد عبدالله الشهري', '1101234563', '0551234567', 'جدة', 'الصفا', '4', '1800', '2', '3', 'زوجي متوفى والإيجار متأخر ثلاثة أشهر']) {
+      await abandoned.say(line);
+    }
+    const abandonedId = (await abandoned.conversationId())!;
+    const held = parseConversationState(await stateOf(abandonedId));
+    expect(held.frame?.data).toMatchObject({ name: 'نورة سعد عبدالله الشهري', mobile: expect.stringContaining('551234567') });
+    expect(held.frame?.sealed.nationalId).toBeTruthy();
+    // The pipeline has yet to process this one's latest message: it is not idle, whatever the age of the rest.
+    const waiting = wasl.chat();
+    for (const line of ['السلام عليكم', '1', 'سارة محمد علي القحطاني']) await waiting.say(line);
+    const waitingId = (await waiting.conversationId())!;
+    await db.insert(messages).values({ conversationId: waitingId, direction: 'in', channel: 'cli', author: 'beneficiary', text: '2000000006', status: 'received' });
+
+    now = new Date(start.getTime() + 29 * DAY);
+    await runRetention();
+    expect(parseConversationState(await stateOf(abandonedId)).frame?.data.name).toBe('نورة سعد عبدالله الشهري');
+
+    now = new Date(start.getTime() + 31 * DAY);
+    expect((await runRetention()).idleConversationStatesCleared).toBeGreaterThanOrEqual(1);
+    const cleared = await stateOf(abandonedId);
+    expect(parseConversationState(cleared).frame).toBeNull();
+    expect(Object.keys(cleared as object).filter((k) => k !== 'language')).toEqual([]);
+    expect(parseConversationState(await stateOf(waitingId)).frame?.data.name).toBe('سارة محمد علي القحطاني');
+    expect((await db.select({ status: conversations.status }).from(conversations).where(eq(conversations.id, abandonedId)))[0]!.status).toBe('bot');
+
+    // Back after months, the beneficiary starts at the menu.
+    expect((await abandoned.say('السلام عليكم')).join('\n')).toContain('كيف نقدر نخدمك اليوم');
   });
 });

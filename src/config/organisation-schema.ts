@@ -81,7 +81,7 @@ export const organisationSchema = z.strictObject({
    */
   retention: z
     .strictObject({
-      /** Message text and attachments, counted from the message. */
+      /** Message text and attachments, counted from the message; also how long an abandoned intake's answers stay in a bot conversation with no message since. */
       messagesDays: z.number().int().min(1).default(730),
       /** Documents of a decided (served, rejected, cancelled) request, counted from the decision. */
       documentsDays: z.number().int().min(1).default(365),

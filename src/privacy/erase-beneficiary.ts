@@ -2,8 +2,8 @@
  * A deletion request carried out (PDPL right to erasure): the person's identifying data is erased or replaced
  * everywhere, except what a legal hold keeps (docs/privacy.md):
  *   - requests still under study (not served, rejected or cancelled): kept whole until decided, because the
- *     committee must decide on what was submitted and the decision must be traceable; re-run after the decision
- *     (or let retention anonymise them);
+ *     committee must decide on what was submitted and the decision must be traceable; the first retention run
+ *     after the decision anonymises them as this does (privacy/retention.ts);
  *   - the audit log: who looked at or changed the file is the accountability record the law asks for;
  *   - consent records: the proof of what was agreed, which holds no personal data beyond the answer.
  * Rows stay (anonymised) so counts, reports and references keep adding up.
@@ -62,6 +62,19 @@ export async function erasureHold(db: DbOrTx, beneficiaryId: number) {
 export type ErasureHold = Awaited<ReturnType<typeof erasureHold>>;
 
 /**
+ * What an erasure does to a decided request, shared with retention, which does the same to a request the erasure
+ * held once it is decided. Returns the storage keys of the deleted documents' files, for `removeUnreferencedFiles`
+ * after the commit.
+ */
+export async function anonymiseDecidedRequests(tx: Tx, requestIds: number[], now: Date): Promise<{ documentsRemoved: number; fileKeys: string[] }> {
+  if (!requestIds.length) return { documentsRemoved: 0, fileKeys: [] };
+  const docs = await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, requestIds)).returning({ key: requestDocuments.storageKey });
+  // The type, status, dates and reference stay for the charity's statistics; the answers and the sealed ID go.
+  await tx.update(requests).set({ answers: { erasedAt: now.toISOString() }, nationalIdSealed: '', nationalIdHash: '' }).where(inArray(requests.id, requestIds));
+  return { documentsRemoved: docs.length, fileKeys: docs.map((d) => d.key) };
+}
+
+/**
  * The erasure's rows, inside the caller's transaction (a data request is closed in the same one). Returns the
  * storage keys of the files the erased rows used: remove them with `removeUnreferencedFiles` after the commit.
  */
@@ -86,14 +99,9 @@ export async function eraseBeneficiaryRecords(tx: Tx, beneficiaryId: number, now
     await tx.update(conversations).set({ state: {}, resolutionNote: null }).where(inArray(conversations.id, conversationIds));
     await tx.update(emailThreads).set({ subject: null }).where(inArray(emailThreads.conversationId, conversationIds));
   }
-  let documentsRemoved = 0;
-  if (closedIds.length) {
-    const docs = await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, closedIds)).returning({ key: requestDocuments.storageKey });
-    documentsRemoved = docs.length;
-    fileKeys.push(...docs.map((d) => d.key));
-    // The type, status, dates and reference stay for the charity's statistics; the answers and the sealed ID go.
-    await tx.update(requests).set({ answers: { erasedAt: now.toISOString() }, nationalIdSealed: '', nationalIdHash: '' }).where(inArray(requests.id, closedIds));
-  }
+  const anonymised = await anonymiseDecidedRequests(tx, closedIds, now);
+  const documentsRemoved = anonymised.documentsRemoved;
+  fileKeys.push(...anonymised.fileKeys);
   await tx.update(surveys).set({ comment: null }).where(eq(surveys.beneficiaryId, beneficiaryId));
   await tx.update(followUpTasks).set({ comment: null }).where(eq(followUpTasks.beneficiaryId, beneficiaryId));
   await tx.update(notes).set({ text: ERASED }).where(eq(notes.beneficiaryId, beneficiaryId));

@@ -1,20 +1,21 @@
 /**
  * The retention job: personal data past the period the organisation profile sets for its kind is anonymised
  * (text and answers removed, the bare row kept for counts and reports) or deleted (document files), and so are
- * the messages of an erased person that the pipeline still held when they were erased. National
+ * the messages of an erased person that the pipeline still held when they were erased, the requests their erasure
+ * held once decided, and the flow state of bot conversations idle for the message period. National
  * IDs are never decrypted here: a sealed ID past its period is dropped, not opened. Runs as a BullMQ job
  * scheduler in the engine role (one run per tick however many engine processes there are), and takes `now`
  * from the clock it is given, so tests move time instead of waiting for it.
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { and, eq, inArray, isNotNull, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, lt, ne, notExists, notInArray, or, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Organisation } from '../config/organisation-schema';
 import type { DocumentStore } from '../documents/document-store';
 import { recordAudit } from '../staff/record-audit';
 import type { Db } from '../store/database';
 import { beneficiaries, conversations, followUpTasks, messages, requestDocuments, requests, surveys } from '../store/schema';
-import { CLOSED_REQUEST_STATUSES } from './erase-beneficiary';
+import { anonymiseDecidedRequests, CLOSED_REQUEST_STATUSES } from './erase-beneficiary';
 import { mediaKeys, removeUnreferencedFiles } from './orphan-documents';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -27,10 +28,12 @@ export interface RetentionReport {
   now: string;
   messagesAnonymised: number;
   conversationStatesCleared: number;
+  idleConversationStatesCleared: number;
   documentsDeleted: number;
   filesRemoved: number;
   surveyCommentsRemoved: number;
   requestsAnonymised: number;
+  heldRequestsAnonymised: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -62,8 +65,34 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
       .set({ state: {} })
       .where(and(eq(conversations.status, 'resolved'), lt(conversations.updatedAt, messageCutoff), ne(conversations.state, sql`'{}'::jsonb`)))
       .returning({ id: conversations.id });
+    // Only staff resolve, so an intake abandoned in a bot conversation would keep its answers (name, sealed ID,
+    // story) for ever. Once nothing has come in or gone out for the message period, it starts over; the language
+    // stays, as when a resolved conversation reopens. A message still pending is the pipeline's, so its
+    // conversation is not idle; and updatedAt, which every drain writes, is rechecked when the row is locked, so
+    // a turn saved while this waited for the row is not wiped.
+    const recentOrPending = tx
+      .select({ one: sql`1` })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversations.id), or(gte(messages.createdAt, messageCutoff), inArray(messages.status, ['received', 'queued']))));
+    const idleStates = await tx
+      .update(conversations)
+      .set({ state: sql`jsonb_strip_nulls(jsonb_build_object('language', ${conversations.state} -> 'language'))` })
+      .where(and(eq(conversations.status, 'bot'), lt(conversations.updatedAt, messageCutoff), ne(sql`${conversations.state} - 'language'`, sql`'{}'::jsonb`), notExists(recentOrPending)))
+      .returning({ id: conversations.id });
 
     const closed = inArray(requests.status, [...CLOSED_REQUEST_STATUSES]);
+    // The erasure kept a request under study whole for its decision, not for the retention period: decided, it is
+    // anonymised as the erasure would have done, whatever its age. The lock keeps a status change from slipping in.
+    const heldIds = (
+      await tx
+        .select({ id: requests.id })
+        .from(requests)
+        .innerJoin(beneficiaries, eq(beneficiaries.id, requests.beneficiaryId))
+        .where(and(closed, isNotNull(beneficiaries.erasedAt), ne(requests.nationalIdSealed, '')))
+        .for('update', { of: requests })
+    ).map((r) => r.id);
+    const held = await anonymiseDecidedRequests(tx, heldIds, now);
+    fileKeys.push(...held.fileKeys);
     const docRequestIds = (await tx.select({ id: requests.id }).from(requests).where(and(closed, lt(requests.updatedAt, before(now, policy.documentsDays))))).map((r) => r.id);
     const deletedDocs = docRequestIds.length
       ? await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, docRequestIds)).returning({ key: requestDocuments.storageKey })
@@ -85,12 +114,15 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
       now: now.toISOString(),
       messagesAnonymised: anonymised.length,
       conversationStatesCleared: states.length,
-      documentsDeleted: deletedDocs.length,
+      idleConversationStatesCleared: idleStates.length,
+      documentsDeleted: deletedDocs.length + held.documentsRemoved,
       filesRemoved: 0,
       surveyCommentsRemoved: comments.length,
       requestsAnonymised: anonymisedRequests.length,
+      heldRequestsAnonymised: heldIds.length,
     };
-    if (report.messagesAnonymised + report.documentsDeleted + report.surveyCommentsRemoved + report.requestsAnonymised + report.conversationStatesCleared > 0) {
+    const changes = [report.messagesAnonymised, report.documentsDeleted, report.surveyCommentsRemoved, report.requestsAnonymised, report.heldRequestsAnonymised, report.conversationStatesCleared, report.idleConversationStatesCleared];
+    if (changes.some((n) => n > 0)) {
       await recordAudit(tx, { staffId: null, action: 'retention.apply', subjectKind: 'retention', subjectId: now.toISOString().slice(0, 10), details: { ...report } });
     }
     return { report, fileKeys };
