@@ -2,7 +2,8 @@
  * The console end to end in a real browser (playwright-core driving Debian's Chromium): a beneficiary on the cli
  * channel asks for a person → the researcher sees the chat appear live in the inbox → claims it → replies → the
  * beneficiary receives the reply → the researcher resolves it → a survey is scheduled. A second researcher's
- * claim of the same chat fails cleanly, and a request status change reaches the beneficiary.
+ * claim of the same chat fails cleanly, and a request status change reaches the beneficiary. A Telegram user whose
+ * display name and messages are script payloads is shown to a researcher as text, including what arrives live.
  * Screenshots go to test-artifacts/ (kept by CI).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { and, eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createSealer } from '../../src/identity/sealed-value';
 import { createStaff } from '../../src/staff/staff-repo';
-import { conversations, messages, requests, surveys } from '../../src/store/schema';
+import { contacts, conversations, messages, requests, surveys } from '../../src/store/schema';
+import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { projectRoot, startTestWasl, waitFor, type TestWasl } from '../support/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,19 +30,24 @@ if (!haveChromium) {
 
 (haveChromium ? describe : describe.skip)('staff console in a browser', () => {
   let wasl: TestWasl;
+  let telegram: FakeTelegramApi;
   const contexts: BrowserContext[] = [];
   const profiles: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    wasl = await startTestWasl({ db: 'postgres' });
+    telegram = await FakeTelegramApi.start();
+    wasl = await startTestWasl({ db: 'postgres', extraEnv: { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.url, TELEGRAM_CHAT_INTERVAL_MS: '0' } });
+    await telegram.waitForCall('getUpdates');
     await createStaff(wasl.database.db, { email: 'amal@example.org', name: 'أمل الباحثة', password: PASSWORD, role: 'researcher', gender: 'female' });
     await createStaff(wasl.database.db, { email: 'khalid@example.org', name: 'خالد الباحث', password: PASSWORD, role: 'researcher', gender: 'male' });
+    await createStaff(wasl.database.db, { email: 'sara@example.org', name: 'سارة الباحثة', password: PASSWORD, role: 'researcher', gender: 'female' });
   }, 180_000);
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     for (const p of profiles) rmSync(p, { recursive: true, force: true });
     await wasl?.stop();
+    await telegram?.stop();
   });
 
   async function researcher(email: string): Promise<Page> {
@@ -184,5 +191,69 @@ if (!haveChromium) {
 
     expect((amal as Page & { problems?: string[] }).problems).toEqual([]);
     expect((khalid as Page & { problems?: string[] }).problems).toEqual([]);
+  }, 180_000);
+
+  it('shows a script-laden display name and messages as text, in the live inbox and the open conversation', async () => {
+    const chatId = 6_001;
+    const from = { id: chatId, is_bot: false, first_name: '<img src=x onerror="window.__waslXss=1">نورة', last_name: '<script>window.__waslXss=2</script>', language_code: 'ar' };
+    let messageId = 1;
+    /** One message from the Telegram app, returned once Wasl has stored and answered it. */
+    const telegramSays = async (text: string) => {
+      const id = messageId++;
+      telegram.pushUpdate({ message: { message_id: id, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: 'private', first_name: from.first_name }, from, text } });
+      await waitFor(`telegram message ${id} to be answered`, async () => {
+        const rows = await wasl.database.db.select({ status: messages.status }).from(messages).where(eq(messages.providerMessageId, `tg-${chatId}-${id}`));
+        return rows[0] && rows[0].status !== 'received';
+      });
+    };
+    const xssRan = (page: Page) => page.evaluate('window.__waslXss');
+    // The console's CSP would refuse an inline handler anyway (and `problems` would record the refusal): what
+    // proves the text stayed text is that no element from it exists and its characters are shown.
+    const injected = (page: Page, within: string) => page.locator(`${within} img, ${within} script, ${within} svg`).count();
+
+    const sara = await researcher('sara@example.org');
+    await sara.waitForSelector('body[data-live="1"]');
+    await telegramSays('السلام عليكم');
+    await telegramSays('موظف');
+    const [contact] = await wasl.database.db.select().from(contacts).where(and(eq(contacts.channel, 'telegram'), eq(contacts.channelUserId, String(chatId))));
+    expect(contact!.displayName).toContain('onerror=');
+    const [conversation] = await wasl.database.db.select().from(conversations).where(eq(conversations.contactId, contact!.id));
+
+    // The escalation appears in the open inbox over SSE, under the display name, as text.
+    const row = sara.locator(`li.conv[data-conversation-id="${conversation!.id}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    expect((await row.locator('.who').textContent())!.trim()).toBe(contact!.displayName);
+    // A hostile message while the inbox is open: the inbox has no polling, so this refresh came over SSE.
+    const first = '<img src=x onerror="window.__waslXss=3"><script>window.__waslXss=4</script> أحتاج مساعدة عاجلة';
+    await telegramSays(first);
+    await waitFor('the live inbox preview', async () => ((await row.locator('.preview').textContent()) ?? '').includes('أحتاج مساعدة عاجلة') || null, 15_000);
+    expect((await row.locator('.preview').textContent())!.trim()).toBe(first);
+    expect(await injected(sara, '#inbox-list')).toBe(0);
+    expect(await xssRan(sara)).toBeUndefined();
+    await shot(sara, '09-inbox-hostile-text');
+
+    // The conversation: the name in the header, and a message that arrives while it is open.
+    await row.locator('a').click();
+    await sara.waitForURL(`**/console/conversations/${conversation!.id}`);
+    expect((await sara.locator('#conv-header h1 a').textContent())!.trim()).toBe(contact!.displayName);
+    const second = '"><svg onload="window.__waslXss=5"><a href="javascript:window.__waslXss=6">اضغط</a> {{7*7}} ${7*7} لم يصلني رد';
+    await telegramSays(second);
+    const live = sara.locator('.msg-in .text', { hasText: 'لم يصلني رد' });
+    await live.waitFor({ timeout: 15_000 });
+    expect((await live.textContent())!.trim()).toBe(second);
+    expect(await sara.locator('.msg-in .text', { hasText: 'أحتاج مساعدة عاجلة' }).textContent()).toContain('<script>window.__waslXss=4</script>');
+    expect(await injected(sara, '#history')).toBe(0);
+    expect(await injected(sara, '#conv-header')).toBe(0);
+    expect(await sara.locator('#history a[href^="javascript:"]').count()).toBe(0);
+    expect(await xssRan(sara)).toBeUndefined();
+    await shot(sara, '10-conversation-hostile-text');
+
+    // The same in English.
+    await sara.goto(`${wasl.url}/console/conversations/${conversation!.id}?lang=en`);
+    expect((await sara.locator('#conv-header h1 a').textContent())!.trim()).toBe(contact!.displayName);
+    expect(await sara.locator('.msg-in .text', { hasText: 'لم يصلني رد' }).textContent()).toContain('<svg onload=');
+    expect(await injected(sara, 'main')).toBe(0);
+    expect(await xssRan(sara)).toBeUndefined();
+    expect((sara as Page & { problems?: string[] }).problems).toEqual([]);
   }, 180_000);
 });
