@@ -8,10 +8,11 @@ import { and, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { twilioSignature } from '../../src/channels/sms/twilio-signature';
 import { contacts, messages } from '../../src/store/schema';
+import { cutText, toStorableText } from '../../src/text/storable-text';
 import { FAKE_SMS, FakeSmsProviders, type FakeSmsProvider } from '../fakes/fake-sms-providers';
 import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
-import { announceSeed, fuzzParams, hostileText } from './support/hostile-strings';
+import { announceSeed, EMOJI, fuzzParams, hostileText } from './support/hostile-strings';
 import { useAbuseWasl } from './support/abuse-wasl';
 import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
@@ -167,6 +168,139 @@ describe.each(providers)('SMS webhook of %s under bad input', (provider) => {
       expect(code).toBeGreaterThanOrEqual(400);
       expect(code).toBeLessThan(500);
     }
+  });
+
+  describe('delivery reports for a message Wasl really sent', () => {
+    let sentId: string;
+    beforeAll(async () => {
+      const from = nextPhone();
+      expect(await inbound({ from, text: 'السلام عليكم', id: provider === 'twilio' ? `SM${randomBytes(16).toString('hex')}` : `dr-${randomBytes(6).toString('hex')}` })).toBe(200);
+      await wasl.chat(from).replies(30_000);
+      sentId = fake.sent(from)[0]!.id!;
+    }, 60_000);
+
+    const outbound = async () => {
+      const rows = await wasl.database.db
+        .select({ status: messages.status, error: messages.error, deliveredAt: messages.deliveredAt })
+        .from(messages)
+        .where(and(eq(messages.channel, 'sms'), eq(messages.direction, 'out'), eq(messages.providerMessageId, sentId)));
+      expect(rows).toHaveLength(1);
+      return rows[0]!;
+    };
+    /** Back to `sent`, as when the provider took it: reports only move a message forward, so each run needs one that can move. */
+    const backToSent = () =>
+      wasl.database.db.update(messages).set({ status: 'sent', error: null, deliveredAt: null }).where(and(eq(messages.channel, 'sms'), eq(messages.direction, 'out'), eq(messages.providerMessageId, sentId)));
+    /** A report as each provider words it (fake-sms-providers.ts `deliverStatus`), with the operator's error text. */
+    const reportFields = (state: 'delivered' | 'failed', error = ''): Record<string, string> => {
+      const failed = state === 'failed';
+      const withError = (key: string) => (failed && error !== '' ? { [key]: error } : {});
+      switch (provider) {
+        case 'twilio':
+          return { MessageSid: sentId, MessageStatus: failed ? 'undelivered' : 'delivered', ...withError('ErrorCode') };
+        case 'generic':
+          return { type: 'status', id: sentId, status: state, ...withError('error') };
+        case 'unifonic':
+          return { MessageID: sentId, Status: failed ? 'Undeliverable' : 'Delivered', ...withError('errorCode') };
+        case 'taqnyat':
+          return { messageId: sentId, status: failed ? 'UNDELIV' : 'DELIVRD', ...withError('reason') };
+      }
+    };
+    /** What delivery-reports.ts stores for a failure with `error`; null when the report is refused as too long. */
+    const storedError = (error: string): string | null => {
+      if (error === '') return 'not delivered: the operator reported a failure';
+      const said = toStorableText(provider === 'twilio' ? `Twilio error ${error}` : error);
+      // At most 300 characters (zod counts code points): as sent for the generic driver, once storable for the rest.
+      if ([...(provider === 'generic' ? error : said)].length > 300) return null;
+      return cutText(`not delivered: ${said}`, 500);
+    };
+    const operatorError = fc.oneof(
+      { weight: 6, arbitrary: hostileText(4) },
+      { weight: 1, arbitrary: fc.constant('') },
+      // Near the 300-character limit, mostly emoji: up to 600 UTF-16 units, past the 500 the error column keeps.
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 240, max: 305 }), fc.constantFrom(...EMOJI))
+          .map(([arabic, total, emoji]) => 'خ'.repeat(arabic) + emoji.repeat(Math.ceil((total - arabic) / [...emoji].length))),
+      },
+    );
+
+    it('stores hostile error text of a failure report soundly, or refuses it whole', async () => {
+      await fc.assert(
+        fc.asyncProperty(operatorError, async (error) => {
+          await backToSent();
+          const code = await postFields(reportFields('failed', error));
+          expect(report.http(boundary('failure report for a sent SMS'), code, JSON.stringify(error))).not.toBe('crash');
+          const expected = storedError(error);
+          const row = await outbound();
+          if (expected === null) {
+            expect(code).toBe(400);
+            expect(row).toEqual({ status: 'sent', error: null, deliveredAt: null });
+          } else {
+            expect(code).toBe(200);
+            expect(row).toEqual({ status: 'failed', error: expected, deliveredAt: null });
+            expect(isSoundText(row.error)).toBe(true);
+          }
+        }),
+        fuzzParams(40),
+      );
+    }, 120_000);
+
+    it('keeps the first outcome: a late failure never undoes a delivery, nor a late delivery a failure', async () => {
+      await backToSent();
+      expect(await postFields(reportFields('delivered'))).toBe(200);
+      expect(await postFields(reportFields('failed', 'انتهت الصلاحية <script>'))).toBe(200);
+      expect(await outbound()).toEqual({ status: 'delivered', error: null, deliveredAt: expect.any(Date) });
+
+      const states = fc.array(fc.constantFrom<'delivered' | 'failed'>('delivered', 'failed'), { minLength: 2, maxLength: 5 });
+      await fc.assert(
+        fc.asyncProperty(states, hostileText(2), fc.boolean(), async (sequence, error, together) => {
+          fc.pre(storedError(error) !== null);
+          await backToSent();
+          const post = (state: 'delivered' | 'failed') => postFields(reportFields(state, error));
+          const codes = together ? await Promise.all(sequence.map(post)) : await sequence.reduce(async (done, state) => [...(await done), await post(state)], Promise.resolve([] as number[]));
+          for (const c of codes) report.http(boundary('late and racing delivery reports'), c);
+          expect(codes.every((c) => c === 200)).toBe(true);
+          const row = await outbound();
+          // In order, the first report decides; arriving together, one of them does, and the row is never a mix.
+          if (!together) expect(row.status).toBe(sequence[0]);
+          expect(row).toEqual(
+            row.status === 'delivered' ? { status: 'delivered', error: null, deliveredAt: expect.any(Date) } : { status: 'failed', error: storedError(error), deliveredAt: null },
+          );
+        }),
+        fuzzParams(25),
+      );
+    }, 120_000);
+
+    it('refuses a forged or tampered report with 401 and leaves the message as it was', async () => {
+      await backToSent();
+      const forged = fc.record({ how: fc.constantFrom('bad', 'none', 'near miss', 'tampered'), state: fc.constantFrom<'delivered' | 'failed'>('delivered', 'failed'), error: hostileText(2) });
+      await fc.assert(
+        fc.asyncProperty(forged, async ({ how, state, error }) => {
+          const fields = reportFields(state, error);
+          let code: number;
+          if (how === 'bad' || how === 'none') {
+            code = await postFields(fields, how);
+          } else if (provider === 'twilio') {
+            const url = `${wasl.url}/webhooks/sms/twilio`;
+            // Signed over what Twilio said (still sending), sent saying something else; or signed with a token one character off.
+            const signature = how === 'tampered' ? twilioSignature(FAKE_SMS.twilioAuthToken, url, { ...fields, MessageStatus: 'sending' }) : twilioSignature(`${FAKE_SMS.twilioAuthToken.slice(0, -1)}X`, url, fields);
+            code = await status(fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(fields).toString() }));
+          } else {
+            // One character short, or one letter in another case (a header's surrounding spaces are not its value).
+            const secret = how === 'tampered' ? FAKE_SMS.webhookSecret.replace(/^./, (c) => c.toUpperCase()) : FAKE_SMS.webhookSecret.slice(0, -1);
+            code = await status(fetch(`${wasl.url}/webhooks/sms/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-secret': secret }, body: JSON.stringify(fields) }));
+          }
+          report.http(boundary('forged delivery report'), code);
+          expect(code).toBe(401);
+          expect(await outbound()).toEqual({ status: 'sent', error: null, deliveredAt: null });
+        }),
+        fuzzParams(30),
+      );
+      // The same report, signed as the provider signs it, is applied: the 401s above were for the forgery alone.
+      expect(await postFields(reportFields('delivered'))).toBe(200);
+      expect((await outbound()).status).toBe('delivered');
+    }, 120_000);
   });
 
   it('afterwards: no 5xx, no error logged, sound records, and an SMS is still answered', async () => {

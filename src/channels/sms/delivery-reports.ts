@@ -6,6 +6,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../store/database';
 import { messages } from '../../store/schema';
+import { cutText } from '../../text/storable-text';
 import type { SmsWebhookEvent } from './sms-provider';
 
 /** Applies one report; returns whether a message changed. */
@@ -22,7 +23,7 @@ export async function recordDeliveryReport(db: Db, report: Extract<SmsWebhookEve
       ? await db.update(messages).set({ status: 'delivered', deliveredAt: new Date(), error: null }).where(where).returning({ id: messages.id })
       : await db
           .update(messages)
-          .set({ status: 'failed', error: `not delivered: ${report.error ?? 'the operator reported a failure'}`.slice(0, 500) })
+          .set({ status: 'failed', error: cutText(`not delivered: ${report.error ?? 'the operator reported a failure'}`, 500) })
           .where(where)
           .returning({ id: messages.id });
   return changed.length > 0;

@@ -92,7 +92,15 @@ async function keepMedia(m: WhatsappMessage, declaredSize: number | undefined, d
     deps.log.info({ ...ctx, declaredSize }, 'WhatsApp media larger than the document limit; not downloaded');
     return null;
   }
-  const downloaded = await m.downloadMedia();
+  // whatsapp-web.js throws for any download error but a 404 (and when the page is gone): WhatsApp will not
+  // deliver the message again, so its caption goes through without the file rather than being lost.
+  let downloaded: Awaited<ReturnType<WhatsappMessage['downloadMedia']>>;
+  try {
+    downloaded = await m.downloadMedia();
+  } catch (err) {
+    deps.log.warn({ ...ctx, err: err instanceof Error ? err.message : String(err) }, 'WhatsApp media download failed; the message is kept without it');
+    return null;
+  }
   if (!downloaded?.data) {
     deps.log.warn(ctx, 'WhatsApp media could not be downloaded (expired or failed)');
     return null;
