@@ -50,8 +50,10 @@ export interface ChannelRuntime {
   /** Webhooks and other HTTP routes, registered on the web role's server. */
   registerRoutes?(app: FastifyInstance): Promise<void>;
   /**
-   * Whether the channel can deliver right now (e.g. the WhatsApp session is connected), for `/readyz` and
-   * `/metrics`. Channels without a session of their own leave it out.
+   * Whether the channel can deliver right now (the WhatsApp session is connected, Telegram's Bot API answers),
+   * for `/readyz` and `/metrics`, polled every few seconds: answer from what the channel already knows, and
+   * rate-limit any call to the provider (channel-readiness.ts). `state` is `ok` or the reason, with no secret in
+   * it. Channels with no provider to reach (the terminal and web chat) leave it out.
    */
   readiness?(): Promise<{ ready: boolean; state: string }>;
   /** Long-lived ingress (a poller, a gateway session), started in the role(s) the channel chooses. */

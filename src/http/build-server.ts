@@ -4,12 +4,23 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { TrustProxy } from '../config/env-schema';
 
 export interface ReadinessReport {
+  /** The database and Redis answer: this process can take work. */
   ready: boolean;
+  /** `degraded`: ready, but a channel cannot reach its provider; `unavailable`: not ready. */
+  status: 'ok' | 'degraded' | 'unavailable';
   checks: Record<string, { ready: boolean; state: string }>;
 }
+
+const readyzQuery = z.object({
+  strict: z
+    .enum(['true', 'false', '1', '0'], { message: 'strict is true, false, 1 or 0' })
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
+});
 
 /** Fastify's types take no hop count (proxy-addr does), so N hops becomes "trust the nearest N". */
 function toFastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
@@ -19,7 +30,7 @@ function toFastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: str
 export function buildServer(opts: {
   log: Logger;
   health(): Promise<Record<string, string>>;
-  /** Database, Redis and every channel with a session of its own. */
+  /** Database, Redis and every enabled channel that reaches a provider. */
   readiness(): Promise<ReadinessReport>;
   /** Prometheus text exposition of the process's gauges. */
   metrics(): Promise<string>;
@@ -52,10 +63,16 @@ export function buildServer(opts: {
   // web process restarted by its supervisor (that is what /readyz is for).
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Liveness says the process answers; readiness says it can do its job — a load balancer stops sending
-  // traffic to a web process whose database is gone, and operators see a WhatsApp session that dropped.
-  app.get('/readyz', async (_req, reply) => {
+  // traffic to a web process whose database is gone. A channel whose provider is unreachable is reported
+  // (`degraded`, and wasl_ready in /metrics) but answers 200: taking the process out of rotation would stop the
+  // website chat and every other channel's webhooks because Telegram is down. `?strict=true` counts channels
+  // too, for a monitor that only sees status codes.
+  app.get('/readyz', async (req, reply) => {
+    const query = readyzQuery.safeParse(req.query);
+    if (!query.success) return reply.code(400).send({ error: 'invalid query', details: z.prettifyError(query.error) });
     const report = await opts.readiness();
-    return reply.code(report.ready ? 200 : 503).send(report);
+    const ok = query.data.strict ? report.status === 'ok' : report.ready;
+    return reply.code(ok ? 200 : 503).send(report);
   });
   app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(await opts.metrics()));
   return app;

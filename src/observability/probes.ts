@@ -1,7 +1,8 @@
 /**
- * What `/readyz` and `/metrics` report: the database and Redis answer, each channel with a session of its own
- * is connected, and how much work waits in each queue. Computed on request, never cached, so an alert sees
- * the state of now.
+ * What `/readyz` and `/metrics` report: the database and Redis answer, each enabled channel can reach its
+ * provider (its own `readiness`, see channels/channel-module.ts), and how much work waits in each queue. The
+ * database and Redis are asked on request, so an alert sees the state of now; channels cache what a provider
+ * probe costs (channels/channel-readiness.ts).
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,24 +22,42 @@ export interface ProbeDeps {
   counters?: EventCounters;
 }
 
-async function check(probe: () => Promise<unknown>): Promise<{ ready: boolean; state: string }> {
+/** A check that has not answered by then fails: orchestrators give /readyz a second or a few, then give up. */
+const CHECK_TIMEOUT_MS = 3_000;
+
+type Check = { ready: boolean; state: string };
+
+async function withinTimeout(probe: () => Promise<Check>): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Check>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, state: `no answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS);
+  });
   try {
-    await probe();
-    return { ready: true, state: 'ok' };
-  } catch (err) {
-    return { ready: false, state: (err as Error).message.slice(0, 200) };
+    return await Promise.race([probe().catch((err: Error) => ({ ready: false, state: String(err?.message ?? err).slice(0, 200) })), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
+const check = (probe: () => Promise<unknown>) =>
+  withinTimeout(async () => {
+    await probe();
+    return { ready: true, state: 'ok' };
+  });
+
 export async function readiness(deps: ProbeDeps): Promise<ReadinessReport> {
-  const checks: ReadinessReport['checks'] = {
-    database: await check(() => pingDatabase(deps.db)),
-    redis: await check(() => deps.redis.ping()),
-  };
-  for (const [name, runtime] of deps.channels) {
-    if (runtime.readiness) checks[`channel:${name}`] = await runtime.readiness().catch((err: Error) => ({ ready: false, state: err.message }));
-  }
-  return { ready: Object.values(checks).every((c) => c.ready), checks };
+  const channels = [...deps.channels].filter(([, runtime]) => runtime.readiness);
+  const [database, redis, ...channelChecks] = await Promise.all([
+    check(() => pingDatabase(deps.db)),
+    // ioredis holds commands until it reconnects (maxRetriesPerRequest: null); a ping would wait, not fail.
+    deps.redis.status === 'ready' ? check(() => deps.redis.ping()) : Promise.resolve({ ready: false, state: `connection ${deps.redis.status}` }),
+    ...channels.map(([, runtime]) => withinTimeout(() => runtime.readiness!())),
+  ]);
+  const checks: ReadinessReport['checks'] = { database: database!, redis: redis! };
+  for (const [i, [name]] of channels.entries()) checks[`channel:${name}`] = channelChecks[i]!;
+  const ready = database!.ready && redis!.ready;
+  const status = !ready ? 'unavailable' : channelChecks.every((c) => c.ready) ? 'ok' : 'degraded';
+  return { ready, status, checks };
 }
 
 /** Prometheus text format (no client library needed for a handful of gauges). */

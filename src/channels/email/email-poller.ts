@@ -11,6 +11,7 @@
  */
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import type { ChannelReadiness } from '../channel-readiness';
 import type { Db } from '../../store/database';
 import type { ImapSettings } from './email-config';
 import { readMailboxPosition, saveMailboxPosition } from './email-threads-repo';
@@ -32,6 +33,11 @@ export interface EmailPollerDeps {
 export interface EmailPoller {
   start(): void;
   stop(): Promise<void>;
+  /**
+   * For `/readyz`: ready while the mailbox is open and answered within three check intervals (plus 30 s for a
+   * long batch); otherwise why not.
+   */
+  status(): ChannelReadiness;
 }
 
 export class MailboxSyncError extends Error {
@@ -64,6 +70,19 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
   let running: Promise<void> | undefined;
   let syncing: Promise<void> | undefined;
   let again = false;
+  let lastAnswerAt = 0;
+  /** Why the mailbox is not usable now; undefined while it is. */
+  let down: string | undefined = 'IMAP connecting';
+  const staleAfterMs = 3 * deps.pollIntervalMs + 30_000;
+  const answered = () => {
+    lastAnswerAt = Date.now();
+    down = undefined;
+  };
+  const describe = (err: unknown) => {
+    const e = err as { message?: string; responseText?: string };
+    // imapflow's message is often just "Command failed"; the server's own words say more.
+    return [e.message ?? String(err), e.responseText].filter(Boolean).join(': ');
+  };
 
   async function sync(c: ImapFlow): Promise<void> {
     const lock = await c.getMailboxLock(imap.mailbox);
@@ -81,6 +100,7 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
       for (const uid of uids) {
         if (stopping.signal.aborted) return;
         const message = await c.fetchOne(String(uid), { source: true }, { uid: true });
+        lastAnswerAt = Date.now();
         if (message && message.source) {
           let outcome: ReceiveOutcome;
           try {
@@ -112,8 +132,12 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
         again = false;
         try {
           await sync(c);
+          answered();
         } catch (err) {
           if (stopping.signal.aborted || !c.usable) return;
+          // A mail that could not be stored is the database's trouble; the mailbox did answer.
+          if (err instanceof MailboxSyncError) lastAnswerAt = Date.now();
+          else down = `IMAP check failed: ${describe(err)}`;
           log.warn({ err, mailbox: mailboxKey }, 'email sync failed; retrying at the next check');
           return;
         }
@@ -142,6 +166,7 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
     c.on('exists', () => requestSync(c));
     await c.connect();
     await c.mailboxOpen(imap.mailbox);
+    answered();
     log.info({ mailbox: mailboxKey, idle: c.capabilities.has('IDLE') }, 'email mailbox open');
     const timer = setInterval(() => requestSync(c), deps.pollIntervalMs);
     try {
@@ -160,7 +185,9 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
       const openedAt = Date.now();
       try {
         await session();
+        down = 'IMAP connection closed; reconnecting';
       } catch (err) {
+        down = `IMAP connection failed: ${describe(err)}`;
         if (!stopping.signal.aborted) log.warn({ err, mailbox: mailboxKey, retryInMs: delay }, 'cannot reach the mailbox');
       }
       if (stopping.signal.aborted) break;
@@ -182,6 +209,11 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
       if (client?.usable) await client.logout().catch(() => client?.close());
       else client?.close();
       await running;
+    },
+    status() {
+      if (down) return { ready: false, state: down };
+      if (Date.now() - lastAnswerAt > staleAfterMs) return { ready: false, state: `IMAP: the mailbox has not answered for over ${Math.round(staleAfterMs / 1000)} s` };
+      return { ready: true, state: 'ok' };
     },
   };
 }

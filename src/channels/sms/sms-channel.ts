@@ -3,6 +3,7 @@ import { createReplyRenderer } from '../../templating/render-reply';
 import type { ChannelModule } from '../channel-module';
 import { createSmsProvider } from './create-sms-provider';
 import { createSmsAdapter } from './sms-adapter';
+import { createSmsReadiness } from './sms-readiness';
 import { registerSmsWebhook } from './sms-webhook-routes';
 
 export const smsChannel: ChannelModule = {
@@ -11,8 +12,16 @@ export const smsChannel: ChannelModule = {
   async create(ctx) {
     const provider = createSmsProvider(ctx.env);
     const renderer = createReplyRenderer(ctx.content.templates, ctx.content.organisation);
+    const { env } = ctx;
+    const readiness = createSmsReadiness({
+      redis: ctx.redis,
+      prefix: env.QUEUE_PREFIX,
+      log: ctx.log.child({ channel: 'sms' }),
+      secrets: [env.UNIFONIC_APP_SID, env.TAQNYAT_TOKEN, env.TWILIO_AUTH_TOKEN, env.SMS_GENERIC_TOKEN, env.SMS_WEBHOOK_SECRET],
+    });
     return {
-      adapter: createSmsAdapter({ provider, log: ctx.log }),
+      adapter: readiness.observe(createSmsAdapter({ provider, log: ctx.log })),
+      readiness: () => readiness.check(),
       async registerRoutes(app) {
         await registerSmsWebhook(app, {
           provider,
