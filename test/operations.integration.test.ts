@@ -4,9 +4,13 @@
  * handoffs, survey responses) on `/metrics`.
  */
 import { and, eq, sql } from 'drizzle-orm';
+import type { ChannelRuntime } from '../src/channels/channel-module';
 import { createLogger } from '../src/observability/logger';
-import { messages } from '../src/store/schema';
-import { startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { metrics, readiness } from '../src/observability/probes';
+import { messages, surveys } from '../src/store/schema';
+import { sendSurveyNow } from '../src/surveys/survey-triggers';
+import { signedIn } from './console-client';
+import { startTestWasl, waitFor, type TestChat, type TestWasl } from './support/harness';
 import { submitRequest } from './support/intake-script';
 
 const NATIONAL_ID = '1101234563';
@@ -45,10 +49,24 @@ describe('logs mask national IDs and mobile numbers', () => {
 describe('operations endpoints on a real Wasl', () => {
   let wasl: TestWasl;
   const logs = captured();
+  // Today at 10:00 in Riyadh (UTC+3, no DST), moving on in real time: a survey prompt is never held back by quiet
+  // hours, whenever the suite runs.
+  const anchor = new Date();
+  anchor.setUTCHours(7, 0, 0, 0);
+  const startedAt = Date.now();
+  const clock = () => new Date(anchor.getTime() + (Date.now() - startedAt));
   beforeAll(async () => {
-    wasl = await startTestWasl({ db: 'postgres', extraEnv: { LOG_LEVEL: 'trace' }, options: { logDestination: logs.destination } });
+    wasl = await startTestWasl({
+      db: 'postgres',
+      roles: 'web,engine,outbound,surveys',
+      extraEnv: { LOG_LEVEL: 'trace' },
+      options: { logDestination: logs.destination, clock, surveySweepEveryMs: false },
+    });
   });
   afterAll(() => wasl?.stop());
+  const scrape = async () => (await fetch(`${wasl.url}/metrics`)).text();
+  /** The value of one unlabelled sample, e.g. `wasl_handoffs_total`. */
+  const sample = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await scrape())?.[1] ?? NaN);
 
   it('answers /healthz without touching a dependency, next to /readyz', async () => {
     const res = await fetch(`${wasl.url}/healthz`);
@@ -91,6 +109,99 @@ describe('operations endpoints on a real Wasl', () => {
     expect(text).toContain('wasl_handoffs_total 1');
     expect(text).toContain('wasl_conversations{status="waiting"} 1');
     expect(text).toContain('wasl_survey_responses_total 0');
-    expect(text).toMatch(/wasl_queue_jobs\{queue="engine",state="waiting"\} \d+/);
+  });
+
+  it('counts every handoff, also of a conversation handed off before, and never counts down', async () => {
+    const chat = wasl.chat();
+    await chat.say('السلام عليكم');
+    const before = await sample('wasl_handoffs_total');
+    await chat.say('موظف');
+    expect(await sample('wasl_handoffs_total')).toBe(before + 1);
+    const conversationId = (await chat.conversationId())!;
+    const researcher = (await signedIn(wasl.database.db, wasl.url!, { role: 'researcher' })).client;
+
+    // Back to the bot: handed_off_at is cleared, the count of handoffs stays.
+    expect((await researcher.post(`/api/conversations/${conversationId}/claim`)).status).toBe(200);
+    expect((await researcher.post(`/api/conversations/${conversationId}/hand-back`, {})).body).toMatchObject({ status: 'bot' });
+    await chat.replies();
+    expect(await sample('wasl_handoffs_total')).toBe(before + 1);
+
+    // The same conversation handed off again, by the beneficiary and then by a hand-back into the researcher flow.
+    await chat.say('موظف');
+    expect(await sample('wasl_handoffs_total')).toBe(before + 2);
+    expect((await researcher.post(`/api/conversations/${conversationId}/claim`)).status).toBe(200);
+    expect((await researcher.post(`/api/conversations/${conversationId}/hand-back`, { flow: 'human' })).body).toMatchObject({ status: 'waiting' });
+    await chat.replies();
+    expect(await sample('wasl_handoffs_total')).toBe(before + 3);
+    // Words while the chat already waits hand nothing over again.
+    await chat.say('موظف');
+    expect(await sample('wasl_handoffs_total')).toBe(before + 3);
+  });
+
+  it('counts each answered survey once, however many messages the answer took', async () => {
+    const before = await sample('wasl_survey_responses_total');
+    const answer = async (chat: TestChat, rating: string, comment: string) => {
+      await chat.say('السلام عليكم');
+      const conversationId = (await chat.conversationId())!;
+      const deps = { db: wasl.database.db, queues: wasl.queues, log: wasl.server!.log as never, organisation: wasl.content.organisation, clock };
+      await sendSurveyNow(deps, { kind: 'conversation', id: conversationId, conversationId, staffId: null });
+      const surveyOf = () => wasl.database.db.select().from(surveys).where(eq(surveys.conversationId, conversationId));
+      await waitFor('the survey prompt', async () => (await surveyOf())[0]?.status === 'sent');
+      expect((await chat.replies()).join('\n')).toContain('كيف تقيّم الخدمة');
+      expect((await chat.say(rating)).join('\n')).toContain('هل لديك ملاحظة');
+      await chat.say(comment);
+      expect((await surveyOf())[0]).toMatchObject({ status: 'answered' });
+    };
+    await answer(wasl.chat(), '⭐⭐⭐⭐', 'الموظف كان متعاونًا');
+    await answer(wasl.chat(), '5', 'لا');
+    expect(await sample('wasl_survey_responses_total')).toBe(before + 2);
+  });
+
+  it('reports the exact depth of every queue, those of the surveys, retention and staff notices too', async () => {
+    const engine = wasl.workers.find((w) => w.name === 'engine')!;
+    // Paused, the engine leaves each new conversation's drain waiting in the queue.
+    await engine.pause();
+    const chats = [wasl.chat(), wasl.chat(), wasl.chat()];
+    try {
+      for (const chat of chats) expect(await chat.post('السلام عليكم')).toBe(202);
+      const text = await scrape();
+      expect(text).toContain('wasl_queue_jobs{queue="engine",state="waiting"} 3');
+      expect(text).toContain('wasl_queue_jobs{queue="surveys",state="waiting"} 0');
+      // The retention scheduler keeps exactly its next run delayed.
+      expect(text).toContain('wasl_queue_jobs{queue="maintenance",state="delayed"} 1');
+      expect(text).toContain('wasl_queue_jobs{queue="staff-notify",state="waiting"} 0');
+    } finally {
+      await engine.resume();
+    }
+    for (const chat of chats) expect((await chat.replies()).length).toBeGreaterThan(0);
+    expect(await scrape()).toContain('wasl_queue_jobs{queue="engine",state="waiting"} 0');
+  });
+
+  it('labels wasl_ready with ok/failing or a fixed channel state, never a reason in words; /readyz keeps the reason', async () => {
+    const reason = 'getMe failed: connect ETIMEDOUT 149.154.167.220:443';
+    const channel = (check: () => Promise<{ ready: boolean; state: string }>, states?: readonly string[]) =>
+      ({ adapter: {}, readiness: check, ...(states ? { readinessStates: states } : {}) }) as unknown as ChannelRuntime;
+    const deps = {
+      db: wasl.database.db,
+      redis: wasl.redis,
+      queues: [],
+      channels: new Map([
+        ['telegram', channel(async () => ({ ready: false, state: reason }))],
+        ['sms', channel(async () => { throw new Error('socket hang up at 10:41:07.332'); })],
+        ['whatsapp', channel(async () => ({ ready: false, state: 'qr' }), ['qr', 'ready'])],
+      ]),
+    };
+    const text = await metrics(deps);
+    const ready = text.split('\n').filter((l) => l.startsWith('wasl_ready{'));
+    expect(ready).toEqual([
+      'wasl_ready{check="database",state="ok"} 1',
+      'wasl_ready{check="redis",state="ok"} 1',
+      'wasl_ready{check="channel:telegram",state="failing"} 0',
+      'wasl_ready{check="channel:sms",state="failing"} 0',
+      'wasl_ready{check="channel:whatsapp",state="qr"} 0',
+    ]);
+    const report = await readiness(deps);
+    expect(report.checks['channel:telegram']).toEqual({ ready: false, state: reason });
+    expect(report.checks['channel:sms']!.state).toContain('socket hang up');
   });
 });

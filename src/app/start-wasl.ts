@@ -4,7 +4,7 @@
  * them across processes and machines (which needs PostgreSQL: PGlite is single-process).
  */
 import path from 'node:path';
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { DestinationStream, Logger } from 'pino';
 import { createBusinessCalendar } from '../calendar/business-calendar';
@@ -23,7 +23,7 @@ import { buildServer } from '../http/build-server';
 import { metrics, readiness, type ProbeDeps } from '../observability/probes';
 import { createEventCounters } from '../observability/event-counters';
 import { createLogger } from '../observability/logger';
-import { startRetentionRole } from '../privacy/retention';
+import { MAINTENANCE_QUEUE, startRetentionRole } from '../privacy/retention';
 import { registerConsole } from '../console/console-plugin';
 import { resolveSecretKey } from '../identity/secret-key';
 import { createSealer } from '../identity/sealed-value';
@@ -39,6 +39,7 @@ import { startPlannerStatistics } from '../store/planner-statistics';
 import { createQueues, type Queues } from '../queue/queues';
 import { createEngineWorker, createOutboundWorker } from '../queue/workers';
 import { startSurveysRole } from '../surveys/surveys-worker';
+import { STAFF_NOTIFY_QUEUE } from '../staff/staff-notify';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
@@ -147,6 +148,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       log,
       ...turnServices,
       signal,
+      counters,
       clock: opts.clock ?? (() => new Date()),
     });
 
@@ -165,6 +167,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       queues,
       content,
       documents,
+      counters,
       // One sender's burst waits in its own lane instead of holding every database connection (sender-lanes.ts).
       ingest: async (message) => {
         const result = await senderLanes.run(`${message.channel}:${message.channelUserId}`, () => ingest(ingestDeps, message));
@@ -249,7 +252,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     let server: FastifyInstance | undefined;
     let url: string | undefined;
     if (roles.includes('web')) {
-      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound)], counters };
+      // Depths of the queues other roles own (retention, staff notices) too: their workers may run elsewhere.
+      const elsewhere = [MAINTENANCE_QUEUE, STAFF_NOTIFY_QUEUE].map((name) => new Queue(name, { connection, prefix: env.QUEUE_PREFIX }));
+      closers.push(() => Promise.all(elsewhere.map((q) => q.close())));
+      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound), queues.surveys, ...elsewhere], counters };
       server = buildServer({
         log,
         health: async () => {
@@ -264,7 +270,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       for (const runtime of runtimes.values()) await runtime.registerRoutes?.(server);
       await registerRatingLinkRoutes(server, { db: database.db, ingest: channelContext.ingest, ratingLinks, renderer, organisation: content.organisation, clock: opts.clock ?? (() => new Date()) });
       registerAttachmentDownloads(server, { db: database.db, documents });
-      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, clock: opts.clock ?? (() => new Date()), ...(opts.consoleWatchEveryMs ? { watchEveryMs: opts.consoleWatchEveryMs } : {}) });
+      const staffConsole = await registerConsole(server, { env, log, db: database.db, redis, queues, content, renderer, sealer, documents, engine: turnServices, counters, clock: opts.clock ?? (() => new Date()), ...(opts.consoleWatchEveryMs ? { watchEveryMs: opts.consoleWatchEveryMs } : {}) });
       closers.push(() => staffConsole.close());
       url = await server.listen({ port: env.PORT, host: env.HOST });
       const s = server;

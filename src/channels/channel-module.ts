@@ -11,6 +11,7 @@ import type { Env, RoleName } from '../config/env-schema';
 import type { Content } from '../content/load-content';
 import type { DocumentStore } from '../documents/document-store';
 import type { InboundMessageInput } from '../messages/inbound-message';
+import type { EventCounters } from '../observability/event-counters';
 import type { ChannelName } from '../messages/channel-name';
 import type { IngestResult } from '../pipeline/ingest';
 import type { Queues } from '../queue/queues';
@@ -36,6 +37,8 @@ export interface ChannelContext {
   secretKey: string;
   /** Store an inbound message once and ask for a drain; never answer inside a handler. */
   ingest(message: InboundMessageInput): Promise<IngestResult>;
+  /** Counts a staff takeover outside Wasl (WhatsApp from the phone) as a handoff for /metrics; absent = not counted. */
+  counters?: Pick<EventCounters, 'handoff'>;
 }
 
 export interface ChannelRuntime {
@@ -56,6 +59,12 @@ export interface ChannelRuntime {
    * it. Channels with no provider to reach (the terminal and web chat) leave it out.
    */
   readiness?(): Promise<{ ready: boolean; state: string }>;
+  /**
+   * The fixed set `state` is drawn from, when it is one (the WhatsApp session's states): those stay the
+   * `wasl_ready` label. Any other state — a reason in words — is labelled only `ok` or `failing`, since every
+   * distinct label value is a new Prometheus time series.
+   */
+  readinessStates?: readonly string[];
   /** Long-lived ingress (a poller, a gateway session), started in the role(s) the channel chooses. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

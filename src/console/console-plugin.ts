@@ -91,6 +91,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     scheduleSurvey: survey,
     documents: deps.documents,
     ...(deps.engine ? { startFlow: createFlowStarter(deps.engine) } : {}),
+    ...(deps.counters ? { counters: deps.counters } : {}),
   });
   const throttle = createLoginThrottle(deps.redis, prefix, deps.loginLimits);
 

@@ -21,6 +21,7 @@ import type { ChannelName } from '../messages/channel-name';
 import type { OutboundAttachment } from '../messages/outbound-message';
 import { fileDelivery } from '../messages/file-delivery';
 import type { FlowStarter } from '../pipeline/start-flow';
+import type { EventCounters } from '../observability/event-counters';
 import { mayHold } from './routing';
 import { writeOutbound } from './write-outbound';
 
@@ -47,6 +48,8 @@ export interface ConversationOpsDeps {
   startFlow?: FlowStarter;
   /** Wired to surveys/schedule-survey.ts by the composition root; absent = no survey is scheduled. */
   scheduleSurvey?: (subject: SurveySubject) => Promise<void>;
+  /** Counts a hand-back that lands in the researchers' queue again as a handoff, for /metrics; absent = not counted. */
+  counters?: Pick<EventCounters, 'handoff'>;
 }
 
 export class NotHolderError extends ConflictError {
@@ -280,7 +283,7 @@ export function createConversationOps(deps: ConversationOpsDeps) {
         if (!loaded) throw new InvalidInputError(`no flow named "${opts.flow}"`, { flow: opts.flow });
         frame = { flow: opts.flow, revision: loaded.revision, step: loaded.flow.start, data: {}, sealed: {}, files: {}, history: [], returnTo: null, attempts: 0, offeringHuman: false };
       }
-      const { row, queued } = await db.transaction(async (tx) => {
+      const { row, queued, handedOff } = await db.transaction(async (tx) => {
         const conv = await lockConversation(tx, conversationId);
         if (!['human', 'waiting'].includes(conv.status) || !mayActOn(me, conv)) {
           throw new NotHolderError(conversationId, await staffName(tx, conv.assigneeStaffId));
@@ -319,8 +322,10 @@ export function createConversationOps(deps: ConversationOpsDeps) {
           beneficiaryId: conv.beneficiaryId,
           details: { flow: opts.flow ?? null },
         });
-        return { row: row!, queued };
+        return { row: row!, queued, handedOff: row!.status === 'waiting' };
       });
+      // After commit: a rolled-back hand-back handed nothing off.
+      if (handedOff) deps.counters?.handoff();
       await send(queued);
       return row;
     },

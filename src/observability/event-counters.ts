@@ -18,6 +18,11 @@ export interface EventCounters {
    * reply that went out, its channel — both in the same round trip.
    */
   jobDone(done: { queue: string; seconds: number } | null, sent?: { channel: string; count: number }): void;
+  /**
+   * Conversations handed to a person, counted once each time it happens (after the commit), because
+   * `handed_off_at` is overwritten by a second handoff and cleared by a hand-back: a count of it is no counter.
+   */
+  handoff(count?: number): void;
   snapshot(): Promise<CountersSnapshot>;
   /** Writes what is pending and stops the timer. */
   close(): Promise<void>;
@@ -28,12 +33,14 @@ const FLUSH_EVERY_MS = 1000;
 export interface CountersSnapshot {
   messages: { channel: string; direction: 'in' | 'out'; count: number }[];
   latency: { queue: string; buckets: { le: string; count: number }[]; sum: number; count: number }[];
+  handoffs: number;
 }
 
 export function createEventCounters(redis: Redis, prefix: string, log: Logger): EventCounters {
   const messagesKey = `${prefix}:metrics:messages`;
   const latencyKey = (queue: string) => `${prefix}:metrics:latency:${queue}`;
   const queuesKey = `${prefix}:metrics:latency-queues`;
+  const eventsKey = `${prefix}:metrics:events`;
   const swallow = (err: unknown) => log.debug({ err }, 'metrics write failed');
   // Redis key → hash field → amount to add; floats only for the latency sums.
   let pending = new Map<string, Map<string, number>>();
@@ -58,6 +65,7 @@ export function createEventCounters(redis: Redis, prefix: string, log: Logger): 
   timer.unref();
   return {
     messageIn: (channel) => add(messagesKey, `in:${channel}`, 1),
+    handoff: (count = 1) => add(eventsKey, 'handoffs', count),
     jobDone(done, sent) {
       if (sent?.count) add(messagesKey, `out:${sent.channel}`, sent.count);
       if (done) {
@@ -91,7 +99,8 @@ export function createEventCounters(redis: Redis, prefix: string, log: Logger): 
         });
         latency.push({ queue, buckets, sum: Number(h.sum ?? 0), count: Number(h.count ?? 0) });
       }
-      return { messages, latency };
+      const handoffs = Number((await redis.hget(eventsKey, 'handoffs')) ?? 0);
+      return { messages, latency, handoffs };
     },
   };
 }

@@ -64,9 +64,9 @@ export async function readiness(deps: ProbeDeps): Promise<ReadinessReport> {
 export async function metrics(deps: ProbeDeps): Promise<string> {
   const report = await readiness(deps);
   const lines = [
-    '# HELP wasl_ready 1 when the check passes.',
+    '# HELP wasl_ready 1 when the check passes; state is ok or failing (a channel with fixed states: that state). The reason is on /readyz.',
     '# TYPE wasl_ready gauge',
-    ...Object.entries(report.checks).map(([name, c]) => `wasl_ready{check="${name}",state="${c.state.replace(/["\\\n]/g, ' ')}"} ${c.ready ? 1 : 0}`),
+    ...Object.entries(report.checks).map(([name, c]) => `wasl_ready{check="${label(name)}",state="${label(stateLabel(deps, name, c))}"} ${c.ready ? 1 : 0}`),
     '# HELP wasl_queue_jobs Jobs in each queue by state.',
     '# TYPE wasl_queue_jobs gauge',
   ];
@@ -79,6 +79,13 @@ export async function metrics(deps: ProbeDeps): Promise<string> {
 }
 
 const label = (v: string) => v.replace(/["\\\n]/g, ' ');
+
+/** Every distinct label value is a time series of its own: an error's free text would add one per wording. */
+function stateLabel(deps: ProbeDeps, check: string, c: Check): string {
+  const fixed = check.startsWith('channel:') ? deps.channels.get(check.slice('channel:'.length))?.readinessStates : undefined;
+  if (fixed?.includes(c.state)) return c.state;
+  return c.ready ? 'ok' : 'failing';
+}
 
 /** Messages, latency, handoffs and survey answers; a failing source is left out rather than failing the scrape. */
 async function activityLines(deps: ProbeDeps): Promise<string[]> {
@@ -93,17 +100,16 @@ async function activityLines(deps: ProbeDeps): Promise<string[]> {
       for (const b of h.buckets) lines.push(`wasl_job_duration_seconds_bucket{queue="${label(h.queue)}",le="${b.le}"} ${b.count}`);
       lines.push(`wasl_job_duration_seconds_sum{queue="${label(h.queue)}"} ${h.sum}`, `wasl_job_duration_seconds_count{queue="${label(h.queue)}"} ${h.count}`);
     }
+    lines.push('# HELP wasl_handoffs_total Handoffs of a conversation from the bot to a person, each time one happens.', '# TYPE wasl_handoffs_total counter', `wasl_handoffs_total ${snapshot.handoffs}`);
   }
   const byStatus = await deps.db
-    .select({ status: conversations.status, n: sql<number>`count(*)::int`, handedOff: sql<number>`count(${conversations.handedOffAt})::int` })
+    .select({ status: conversations.status, n: sql<number>`count(*)::int` })
     .from(conversations)
     .groupBy(conversations.status)
     .catch(() => null);
   if (byStatus) {
-    const handedOff = byStatus.reduce((sum, r) => sum + r.handedOff, 0);
     lines.push('# HELP wasl_conversations Conversations by status (waiting: handed off, not yet claimed; human: with a researcher).', '# TYPE wasl_conversations gauge');
     for (const r of byStatus) lines.push(`wasl_conversations{status="${r.status}"} ${r.n}`);
-    lines.push('# HELP wasl_handoffs_total Conversations ever handed to a person.', '# TYPE wasl_handoffs_total counter', `wasl_handoffs_total ${handedOff}`);
   }
   const surveyRows = await deps.db
     .select({ status: surveys.status, n: sql<number>`count(*)::int` })
@@ -113,6 +119,8 @@ async function activityLines(deps: ProbeDeps): Promise<string[]> {
   if (surveyRows) {
     lines.push('# HELP wasl_surveys Satisfaction surveys by status; answered = responses.', '# TYPE wasl_surveys gauge');
     for (const r of surveyRows) lines.push(`wasl_surveys{status="${r.status}"} ${r.n}`);
+    // A counter read from the table: `answered` is final (a later comment or star link re-records the same row)
+    // and survey rows are never deleted (retention and erasure only blank the comment), so it never goes down.
     const answered = surveyRows.find((r) => r.status === 'answered')?.n ?? 0;
     lines.push('# HELP wasl_survey_responses_total Surveys answered with a rating.', '# TYPE wasl_survey_responses_total counter', `wasl_survey_responses_total ${answered}`);
   }

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { createEngineDepsFactory } from './engine-deps';
 import { outboxEntries, replyColumns } from './outbox';
 import type { SignalConversation } from './conversation-signals';
+import type { EventCounters } from '../observability/event-counters';
 
 /** Messages per transaction: keeps transactions short (PGlite serialises everything behind one). */
 export const DRAIN_BATCH = 20;
@@ -48,6 +49,8 @@ export interface EngineServices {
   clock(): Date;
   /** Tells the web processes about an escalation or a message in a held chat, after commit (console live view, staff notices). */
   signal?: SignalConversation;
+  /** Counts handoffs for /metrics once they have committed; absent = not counted. */
+  counters?: Pick<EventCounters, 'handoff'>;
   /** How many concurrent drains may share one statement (ADR 0011); 1 on PGlite. */
   statementBatch: number;
 }
@@ -59,6 +62,8 @@ export interface DrainOutcome {
   more: boolean;
   /** A handoff happened in this drain (a new escalation, or a waiting chat became urgent). */
   escalated?: boolean;
+  /** Conversations this drain moved from the bot to the researchers' queue (a waiting chat turning urgent is none). */
+  handoffs?: number;
   /** Inbound messages were taken while a researcher holds or is awaited for the chat. */
   heldInbound?: boolean;
   /** How it was saved: without a lock, checked against the row version (ADR 0010), or under the row lock. */
@@ -141,6 +146,7 @@ export function createEngineDrain(svc: EngineServices) {
       let mode: TurnMode = conv.status;
       let escalated = false;
       let heldInbound = false;
+      let handoffs = 0;
       const handoff: Partial<typeof conversations.$inferInsert> = {};
       const outbound: DrainOutcome['outbound'] = [];
       const failed: number[] = [];
@@ -153,6 +159,7 @@ export function createEngineDrain(svc: EngineServices) {
         state = result.state;
         for (const effect of result.effects) {
           if (effect.kind === 'handoff') {
+            if (!isHeld(mode)) handoffs++;
             mode = 'waiting';
             escalated = true;
             Object.assign(handoff, { handoffReason: effect.reason, handoffPriority: effect.priority, handedOffAt: now });
@@ -184,7 +191,7 @@ export function createEngineDrain(svc: EngineServices) {
       if (failed.length) await tx.update(messages).set({ error: 'turn failed' }).where(inArray(messages.id, failed));
       if (Object.keys(handoff).length) await tx.update(conversations).set(handoff).where(eq(conversations.id, conversationId));
       outbound.push(...written);
-      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, heldInbound, path: 'transactional' };
+      return { processed: pending.length, outbound, more: pending.length === DRAIN_BATCH, escalated, handoffs, heldInbound, path: 'transactional' };
     });
   }
 
@@ -244,6 +251,7 @@ export function createEngineDrain(svc: EngineServices) {
         outcome = await drainOnce(conversationId, true);
       }
     }
+    if (outcome.handoffs) svc.counters?.handoff(outcome.handoffs);
     // One request per conversation and channel: its send job sends every reply queued there, in order.
     for (const o of firstOfEachConversation(outcome.outbound)) await svc.queues.enqueueSend(o);
     if (outcome.more) await svc.queues.requestDrain(conversationId);

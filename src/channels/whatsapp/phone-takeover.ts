@@ -5,6 +5,7 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { EventCounters } from '../../observability/event-counters';
 import type { Db } from '../../store/database';
 import { auditLog, contacts, conversations, messages } from '../../store/schema';
 import { loggableMessageId, type WhatsappMessage } from './whatsapp-client';
@@ -18,10 +19,16 @@ export type TakeoverOutcome = 'taken-over' | 'duplicate' | 'not-a-beneficiary-ch
  * Records a message typed on the phone. The caller has already established it is not one of our sends.
  * @param language stored with the message like any outbound one; the conversation's own language is unknown here.
  */
-export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: WhatsappMessage, language: 'ar' | 'en'): Promise<TakeoverOutcome> {
+export async function recordPhoneTakeover(
+  deps: { db: Db; log: Logger; counters?: Pick<EventCounters, 'handoff'> },
+  m: WhatsappMessage,
+  language: 'ar' | 'en',
+): Promise<TakeoverOutcome> {
   const chatId = m.to;
   if (ignoreReason({ from: chatId, fromMe: false, isStatus: m.isStatus, broadcast: m.broadcast, type: m.type })) return 'not-a-beneficiary-chat';
   const providerMessageId = m.id._serialized;
+  // Only a chat the bot had is a handoff; staff writing into a chat already waiting or held hands nothing over.
+  let fromBot = false;
   const outcome = await deps.db.transaction(async (tx): Promise<TakeoverOutcome> => {
     const [contact] = await tx
       .select({ id: contacts.id, beneficiaryId: contacts.beneficiaryId })
@@ -31,7 +38,7 @@ export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: What
     // Staff writing to someone who never wrote to Wasl is none of the bot's business.
     if (!contact) return 'unknown-contact';
     const [conversation] = await tx
-      .select({ id: conversations.id })
+      .select({ id: conversations.id, status: conversations.status })
       .from(conversations)
       .where(and(eq(conversations.contactId, contact.id), ne(conversations.status, 'resolved')))
       .for('update');
@@ -42,6 +49,7 @@ export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: What
       .where(and(eq(messages.channel, 'whatsapp'), eq(messages.direction, 'out'), eq(messages.providerMessageId, providerMessageId)))
       .limit(1);
     if (seen) return 'duplicate';
+    fromBot = conversation.status === 'bot';
     const sentAt = new Date(m.timestamp * 1000);
     await tx
       .update(conversations)
@@ -72,6 +80,7 @@ export async function recordPhoneTakeover(deps: { db: Db; log: Logger }, m: What
     });
     return 'taken-over';
   });
+  if (outcome === 'taken-over' && fromBot) deps.counters?.handoff();
   if (outcome === 'taken-over') deps.log.info({ messageId: loggableMessageId(providerMessageId) }, 'staff answered from the phone: the bot is paused for this chat');
   else deps.log.debug({ messageId: loggableMessageId(providerMessageId), outcome }, 'message typed on the phone not recorded');
   return outcome;

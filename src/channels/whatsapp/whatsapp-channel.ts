@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { InboundMessageInput } from '../../messages/inbound-message';
 import type { ChannelContext, ChannelModule } from '../channel-module';
 import { recordAck } from './delivery-acks';
-import { whatsappReadiness } from './gateway-status';
+import { gatewayStates, whatsappReadiness } from './gateway-status';
 import { recordPhoneTakeover } from './phone-takeover';
 import { createStaffNoticeQueue, staffNotifyConfigured, type StaffNoticeQueue } from '../../staff/staff-notify';
 import { createOutageAlerts } from './outage-alerts';
@@ -94,6 +94,7 @@ export function createWhatsappChannel(options: WhatsappChannelOptions = {}): Cha
           const { ready, whatsapp } = await whatsappReadiness(ctx.redis, prefix, clientId);
           return { ready, state: whatsapp };
         },
+        readinessStates: gatewayStates,
         start: async () => gateway?.start(),
         stop: async () => {
           await gateway?.stop();
@@ -138,7 +139,7 @@ function createHandlers(ctx: ChannelContext, gateway: () => WhatsappGateway | un
     ownMessage: (m: WhatsappMessage) =>
       inOrder(m.to, async () => {
         if (await gateway()?.isOwnSend(m.id._serialized)) return;
-        await recordPhoneTakeover({ db: ctx.db, log }, m, defaultLanguage);
+        await recordPhoneTakeover({ db: ctx.db, log, ...(ctx.counters ? { counters: ctx.counters } : {}) }, m, defaultLanguage);
       }),
     async ack(m: WhatsappMessage, ack: number) {
       for (let i = 0; i < ACK_RETRY.times; i++) {
