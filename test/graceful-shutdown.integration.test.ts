@@ -5,14 +5,14 @@
  * runs as a real child process; Telegram is the fake Bot API behind a proxy that holds every send for a while,
  * so the SIGTERM lands mid-job.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { messages } from '../src/store/schema';
 import { FakeTelegramApi, tg } from './fakes/fake-telegram-api';
-import { projectRoot, startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { startTestWasl, waitFor, type TestWasl } from './support/harness';
+import { startWaslProcess, waslProcessEnv } from './support/wasl-process';
 
 const HOLD_MS = 2500;
 
@@ -38,30 +38,6 @@ async function slowProxy(target: string): Promise<{ url: string; sends: { starte
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends, server };
 }
 
-function startOutboundProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; at: number }> }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(projectRoot, 'src', 'main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes('Wasl started')) {
-        clearInterval(timer);
-        resolve({ child, output: () => out, exited });
-      }
-    }, 50);
-    void exited.then(({ code }) => {
-      clearInterval(timer);
-      reject(new Error(`outbound process exited with ${code} before starting: ${out}`));
-    });
-  });
-}
-
 describe('SIGTERM in the middle of a send', () => {
   let fake: FakeTelegramApi;
   let proxy: Awaited<ReturnType<typeof slowProxy>>;
@@ -81,18 +57,7 @@ describe('SIGTERM in the middle of a send', () => {
     await fake?.stop();
   });
 
-  const childEnv = () => ({
-    ROLES: 'outbound',
-    DATABASE_URL: web.databaseUrl!,
-    QUEUE_PREFIX: web.prefix,
-    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    DATA_DIR: web.dataDir,
-    SECRET_KEY: 'a'.repeat(64),
-    LOG_LEVEL: 'info',
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: proxy.url,
-    TELEGRAM_CHAT_INTERVAL_MS: '100',
-  });
+  const childEnv = () => waslProcessEnv(web, 'outbound', { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: proxy.url, TELEGRAM_CHAT_INTERVAL_MS: '100' });
 
   const outboundRows = () =>
     web.database.db
@@ -101,13 +66,13 @@ describe('SIGTERM in the middle of a send', () => {
       .where(and(eq(messages.direction, 'out'), eq(messages.channel, 'telegram')));
 
   it('finishes the send in flight, exits 0, and leaves the rest queued for the next process', async () => {
-    const first = await startOutboundProcess(childEnv());
+    const first = await startWaslProcess(childEnv());
     children.push(first.child);
     fake.pushUpdate(tg.text(5001, 'السلام عليكم'));
     await waitFor('a send to be in flight', async () => proxy.sends.length > 0);
     first.child.kill('SIGTERM');
-    // Once the first process has begun to stop (the signal reaches it through tsx, and the pipeline is faster
-    // than that hop), another beneficiary writes; nobody is sending for now.
+    // Once the first process has begun to stop (the pipeline can outrun the signal's delivery), another
+    // beneficiary writes; nobody is sending for now.
     await waitFor('the first process to begin stopping', async () => first.output().includes('SIGTERM: stopping Wasl'));
     fake.pushUpdate(tg.text(5002, 'السلام عليكم'));
     const { code, at } = await first.exited;
@@ -127,7 +92,7 @@ describe('SIGTERM in the middle of a send', () => {
     const waiting = (await outboundRows()).filter((r) => r.status === 'queued');
     expect(waiting.length).toBeGreaterThanOrEqual(1);
 
-    const second = await startOutboundProcess(childEnv());
+    const second = await startWaslProcess(childEnv());
     children.push(second.child);
     await waitFor('every reply to be sent', async () => (await outboundRows()).every((r) => r.status === 'sent'), 30_000);
     second.child.kill('SIGTERM');

@@ -1,0 +1,59 @@
+/**
+ * Runs `src/main.ts` — what `npm start` runs, signal handling and all — as a child process for the shutdown tests,
+ * resolving once it logs "Wasl started". Node runs it with tsx's loader rather than through the `tsx` command, so
+ * the child is the process itself: a SIGTERM lands on main.ts's handler, and the SIGKILL of a failed test's
+ * cleanup kills the real process instead of a launcher that leaves it running (see child-process.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot, type TestWasl } from './harness';
+
+const tsxLoader = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+export interface WaslProcess {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Its exit code and when it exited. */
+  exited: Promise<{ code: number | null; at: number }>;
+}
+
+/** The environment a child needs to share the test Wasl's database, queues and data directory; `extra` on top. */
+export function waslProcessEnv(web: TestWasl, roles: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ROLES: roles,
+    DATABASE_URL: web.databaseUrl!,
+    QUEUE_PREFIX: web.prefix,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    DATA_DIR: web.dataDir,
+    SECRET_KEY: 'a'.repeat(64),
+    // The tests wait for "Wasl started" and the SIGTERM line, which need info.
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+export function startWaslProcess(env: Record<string, string>): Promise<WaslProcess> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('Wasl started')) {
+        clearInterval(timer);
+        resolve({ child, output: () => out, exited });
+      }
+    }, 50);
+    void exited.then(({ code }) => {
+      clearInterval(timer);
+      reject(new Error(`Wasl (ROLES=${env.ROLES}) exited with ${code} before starting: ${out}`));
+    });
+  });
+}
