@@ -220,6 +220,13 @@ export const envSchema = z.object({
     .max(3_600_000)
     .default(60_000)
     .describe('how often the mailbox is checked besides IMAP IDLE (the only way on servers without IDLE)'),
+  EMAIL_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .max(100 * 1024 * 1024)
+    .default(25 * 1024 * 1024)
+    .describe('a mail larger than this (bytes) is not downloaded: it is marked read and its sender asked to resend with files under 10 MB each (default 25 MB)'),
 })
   // `ROLES=all` runs the WhatsApp gateway only when WhatsApp is enabled: it needs a phone to pair and Chromium.
   .overwrite((env) => ({

@@ -31,6 +31,8 @@ export const engineTemplateKeys = {
   'email.hotline-label': [],
   'email.website-label': [],
   'email.automated-notice': [],
+  /** The answer to a mail over EMAIL_MAX_MESSAGE_BYTES, which is never read (channels/email/receive-oversized-email.ts). */
+  'email.too-large': ['maxMegabytes', 'fileMegabytes'],
   /** The page a survey's star link opens (surveys/rating-link-routes.ts). */
   'survey.link-title': [],
   'survey.link-thanks': ['stars'],

@@ -12,6 +12,8 @@ import { createEmailPoller, type EmailPoller } from './email-poller';
 import { createEmailReadiness } from './email-readiness';
 import { createEmailAdapter } from './email-sender';
 import { receiveEmail } from './receive-email';
+import { receiveOversizedEmail } from './receive-oversized-email';
+import { createReplyRenderer } from '../../templating/render-reply';
 
 export interface EmailChannelOptions {
   /** How long the last send's outcome stands for `/readyz` before an SMTP `verify()`; tests shorten it. */
@@ -29,12 +31,23 @@ export function createEmailChannel(options: EmailChannelOptions = {}): ChannelMo
       const adapter = createEmailAdapter(config, { db: ctx.db, organisation: ctx.content.organisation, chrome: emailChromeFrom(ctx.content.templates), ratingLinks: ctx.ratingLinks, transporter });
       let poller: EmailPoller | undefined;
       if (config.imap && ctx.roles.includes('web')) {
+        const oversizedDeps = {
+          db: ctx.db,
+          log: ctx.log,
+          config,
+          renderer: createReplyRenderer(ctx.content.templates, ctx.content.organisation),
+          queues: ctx.queues,
+          defaultLanguage: ctx.content.organisation.defaultLanguage,
+          maxMessageBytes: ctx.env.EMAIL_MAX_MESSAGE_BYTES,
+        };
         poller = createEmailPoller({
           imap: config.imap,
           pollIntervalMs: config.pollIntervalMs,
           db: ctx.db,
           log: ctx.log.child({ channel: 'email' }),
           receive: (raw, at) => receiveEmail({ db: ctx.db, log: ctx.log, documents: ctx.documents, config, ingest: ctx.ingest }, raw, at),
+          maxMessageBytes: ctx.env.EMAIL_MAX_MESSAGE_BYTES,
+          receiveOversized: (prefix, at) => receiveOversizedEmail(oversizedDeps, prefix, at),
         });
       }
       const readiness = createEmailReadiness({

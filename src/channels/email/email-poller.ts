@@ -8,6 +8,10 @@
  * set only after the mail is stored (or deliberately ignored): one that fails to store stays unseen, the batch
  * stops there so a sender's mails keep their order, and the next check tries it again. On the first run, and
  * when UIDVALIDITY changes (the server rebuilt the mailbox), the unseen mail is what gets taken.
+ *
+ * Each mail's size is asked first: one over EMAIL_MAX_MESSAGE_BYTES is never downloaded whole (a 500 MB mail, or
+ * a flood of big ones, would sit in memory), only its first bytes for the header, and it is marked and passed
+ * like any other, so it is neither lost nor fetched again (receive-oversized-email.ts).
  */
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
@@ -16,6 +20,7 @@ import type { Db } from '../../store/database';
 import type { ImapSettings } from './email-config';
 import { readMailboxPosition, saveMailboxPosition } from './email-threads-repo';
 import type { MailboxLocation, ReceiveOutcome } from './receive-email';
+import { OVERSIZED_HEAD_BYTES, type OversizedMailLocation } from './receive-oversized-email';
 
 export interface EmailPollerDeps {
   imap: ImapSettings;
@@ -24,6 +29,9 @@ export interface EmailPollerDeps {
   db: Db;
   log: Logger;
   receive(raw: Buffer, at: MailboxLocation): Promise<ReceiveOutcome>;
+  /** EMAIL_MAX_MESSAGE_BYTES: a larger mail goes to `receiveOversized` instead, with only its first bytes. */
+  maxMessageBytes: number;
+  receiveOversized(prefix: Buffer, at: OversizedMailLocation): Promise<ReceiveOutcome>;
   /** First reconnect delay, doubled after each failure up to `maxBackoffMs`. @defaultValue 1000 */
   minBackoffMs?: number;
   /** @defaultValue 60000 */
@@ -99,12 +107,17 @@ export function createEmailPoller(deps: EmailPollerDeps): EmailPoller {
       const uids = (found || []).filter((u) => u > lastUid).sort((a, b) => a - b);
       for (const uid of uids) {
         if (stopping.signal.aborted) return;
-        const message = await c.fetchOne(String(uid), { source: true }, { uid: true });
+        const sized = await c.fetchOne(String(uid), { size: true }, { uid: true });
+        const sizeBytes = sized ? sized.size : undefined;
+        // RFC822.SIZE is mandatory in IMAP4rev1; should a server still leave it out, the mail is read whole rather than never.
+        const oversized = sizeBytes !== undefined && sizeBytes > deps.maxMessageBytes;
+        if (oversized) log.warn({ mailbox: mailboxKey, uid, sizeBytes, limit: deps.maxMessageBytes }, 'email over EMAIL_MAX_MESSAGE_BYTES: only its header is fetched, the mail is not downloaded');
+        const message = sized ? await c.fetchOne(String(uid), { source: oversized ? { start: 0, maxLength: OVERSIZED_HEAD_BYTES } : true }, { uid: true }) : false;
         lastAnswerAt = Date.now();
         if (message && message.source) {
           let outcome: ReceiveOutcome;
           try {
-            outcome = await deps.receive(message.source, { uidValidity, uid });
+            outcome = oversized ? await deps.receiveOversized(message.source, { uidValidity, uid, sizeBytes }) : await deps.receive(message.source, { uidValidity, uid });
           } catch (err) {
             throw new MailboxSyncError(`could not store mail UID ${uid} of ${mailboxKey}; it stays unseen and is tried again`, mailboxKey, uid, { cause: err });
           }

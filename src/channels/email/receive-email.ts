@@ -32,7 +32,14 @@ export interface MailboxLocation {
 }
 
 export async function receiveEmail(deps: ReceiveEmailDeps, raw: Buffer, at: MailboxLocation): Promise<ReceiveOutcome> {
-  const mail = await parseInboundEmail(raw);
+  let mail: Awaited<ReturnType<typeof parseInboundEmail>>;
+  try {
+    mail = await parseInboundEmail(raw);
+  } catch (err) {
+    // mailparser refuses some structures outright (past 1,000 MIME parts, e.g. a multipart nested 1,000 deep).
+    // The same bytes fail the same way at every poll, so a throw here would hold every mail behind this one.
+    return { kind: 'ignored', reason: `unreadable MIME (${err instanceof Error ? err.message : String(err)})` };
+  }
   if (mail.automatic) return { kind: 'ignored', reason: `automatic mail (${mail.automatic})` };
   if (!mail.fromAddress) return { kind: 'ignored', reason: 'no sender address' };
   if (mail.fromAddress === deps.config.from.address.toLowerCase()) return { kind: 'ignored', reason: 'sent by our own address' };
