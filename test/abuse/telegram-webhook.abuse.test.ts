@@ -174,6 +174,53 @@ describe('Telegram webhook under bad input', () => {
     );
   });
 
+  it('acts once on a replayed button tap, whether the copies arrive together or after the reply', async () => {
+    const keyboardOf = (c: { body: Record<string, unknown> }) =>
+      ((c.body.reply_markup as { inline_keyboard?: { callback_data: string }[][] } | undefined)?.inline_keyboard ?? []).flat().map((b) => b.callback_data);
+    const toChat = (chatId: number) => fake.callsTo('sendMessage').filter((c) => c.body.chat_id === String(chatId) && c.status === 200);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.nat(), async (copies, later, pick) => {
+        const chatId = nextChat++;
+        const chat = { id: chatId, type: 'private' };
+        const from = person(chatId, 'نورة');
+        const menu = { update_id: nextUpdateId++, message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat, from, text: '/menu', entities: [{ type: 'bot_command', offset: 0, length: 5 }] } };
+        expect(await post(JSON.stringify(menu))).toBe(200);
+        await wasl.chat(String(chatId)).replies(30_000);
+        const withKeyboard = toChat(chatId).filter((c) => keyboardOf(c).length > 0).at(-1);
+        expect(withKeyboard).toBeDefined();
+        const buttons = keyboardOf(withKeyboard!);
+        const keyboardMessageId = (withKeyboard!.result as { message_id: number }).message_id;
+        const callbackId = `cb-${chatId}`;
+        const tap = JSON.stringify({
+          update_id: nextUpdateId++,
+          callback_query: { id: callbackId, from, chat_instance: '1', data: buttons[pick % buttons.length], message: { message_id: keyboardMessageId, date: 0, chat } },
+        });
+        const together = await Promise.all(Array.from({ length: copies }, () => post(tap)));
+        for (const s of together) report.http('replayed button tap', s);
+        expect(together.every((s) => s === 200)).toBe(true);
+        // The engine answers the tap; only then is the keyboard outdated, which a late copy must not take for a new tap.
+        await wasl.chat(String(chatId)).replies(30_000);
+        const sentBefore = toChat(chatId).length;
+        for (let i = 0; i < later; i++) expect(report.http('replayed button tap', await post(tap))).toBe('accepted');
+        // A tap on no keyboard of ours is answered at once: once its answer is in, so is any the late copies caused.
+        const probeId = `probe-${chatId}`;
+        await post(JSON.stringify({ update_id: nextUpdateId++, callback_query: { id: probeId, from, chat_instance: '1', data: 'x', message: { message_id: keyboardMessageId + 1_000_000, date: 0, chat } } }));
+        await fake.waitForCall('answerCallbackQuery', (c) => c.body.callback_query_id === probeId);
+        await wasl.chat(String(chatId)).replies(30_000);
+
+        const stored = await wasl.database.db
+          .select({ text: messages.text })
+          .from(messages)
+          .where(and(eq(messages.direction, 'in'), eq(messages.providerMessageId, `tg-cb-${callbackId}`)));
+        expect(stored).toHaveLength(1);
+        expect(fake.callsTo('answerCallbackQuery').filter((c) => c.body.callback_query_id === callbackId)).toHaveLength(1);
+        expect(fake.callsTo('editMessageReplyMarkup').filter((c) => c.body.chat_id === String(chatId) && c.body.message_id === keyboardMessageId)).toHaveLength(1);
+        expect(toChat(chatId)).toHaveLength(sentBefore);
+      }),
+      fuzzParams(12),
+    );
+  });
+
   it('refuses a 10 MB body with 413, with or without a Content-Length', async () => {
     const big = Buffer.alloc(10 * 1024 * 1024, 0x20);
     big.write('{"update_id":1,"message":{"text":"');

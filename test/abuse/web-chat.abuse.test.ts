@@ -120,6 +120,55 @@ describe('website chat under bad input', () => {
     }
   });
 
+  it('answers deeply nested JSON with 2xx or 4xx, storing sound text', async () => {
+    // Past ~5,000 levels the 16 KB body limit answers 413 before any parser sees the nesting.
+    for (const depth of [100, 1_000, 2_500, 5_000]) {
+      for (const [open, close] of [
+        ['[', ']'],
+        ['{"a":', '}'],
+      ] as const) {
+        const nested = open.repeat(depth) + '1' + close.repeat(depth);
+        const deviceId = newDeviceId();
+        const clientMessageId = randomUUID();
+        const bodies = [
+          nested,
+          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا' }).replace('"مرحبا"', nested),
+          JSON.stringify({ deviceId: '@@', clientMessageId: randomUUID(), text: 'مرحبا' }).replace('"@@"', nested),
+          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا', extra: '@@' }).replace('"@@"', nested),
+        ];
+        for (const body of bodies) {
+          const { status } = await postMessage(body);
+          expect(report.http('POST messages: deep nesting', status, `${depth} × ${open}`)).not.toBe('crash');
+        }
+        // Only the body whose nesting sits in an unknown field may be stored, and then as the text it carried.
+        const stored = await storedText(deviceId, clientMessageId);
+        expect(stored.map((r) => r.text)).toEqual(stored.length ? ['مرحبا'] : []);
+      }
+    }
+  });
+
+  it('answers invalid UTF-8 bytes in the text with 2xx or 4xx, storing sound text', async () => {
+    const badBytes = fc.constantFrom([0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc3], [0x80], [0xc3, 0x28]);
+    await fc.assert(
+      fc.asyncProperty(fc.array(badBytes, { minLength: 1, maxLength: 4 }), hostileText(2), async (bytes, text) => {
+        const deviceId = newDeviceId();
+        const clientMessageId = randomUUID();
+        const [head, tail] = JSON.stringify({ deviceId, clientMessageId, text: `${text}@@` }).split('@@') as [string, string];
+        const body = Buffer.concat([Buffer.from(head), Buffer.from(bytes.flat()), Buffer.from(tail)]);
+        const { status } = await postMessage(body);
+        expect(report.http('POST messages: invalid UTF-8 in text', status, body.toString('latin1'))).not.toBe('crash');
+        const stored = await storedText(deviceId, clientMessageId);
+        if (status === 202) {
+          expect(stored).toHaveLength(1);
+          expect(isSoundText(stored[0]!.text)).toBe(true);
+        } else {
+          expect(stored).toHaveLength(0);
+        }
+      }),
+      fuzzParams(60),
+    );
+  });
+
   it('stores a retried message once, even when the copies arrive together', async () => {
     await fc.assert(
       fc.asyncProperty(hostileText(3).filter((t) => t.trim().length > 0), fc.integer({ min: 2, max: 6 }), async (text, copies) => {
