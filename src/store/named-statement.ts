@@ -3,7 +3,7 @@
  * transaction or not. drizzle compiles a query's SQL anew on every call — about half a millisecond a query on
  * this hardware, the largest single cost in the engine and outbound roles' CPU profiles (docs/performance.md,
  * fix 8) — and PostgreSQL parsed and planned each one anew too. A named statement is parsed and planned once
- * per pooled connection; PGlite (one connection, in process) parses it each time, which costs no round trip.
+ * per pooled connection, and on PGlite once per instance (pglite-prepared.ts).
  *
  * drizzle's own `.prepare()` does this for a query on the pool but not inside a transaction, where the drain
  * runs; this reaches the transaction's client the same way drizzle's session does.
@@ -12,7 +12,9 @@
  * with `max_prepared_statements`, or session pooling).
  */
 import { getTableColumns, type Table } from 'drizzle-orm';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { DbOrTx } from './database';
+import { runPreparedOnPglite } from './pglite-prepared';
 
 export interface NamedStatement {
   /** Unique per statement text: PostgreSQL refuses a name prepared on a connection with a different text. */
@@ -41,7 +43,6 @@ interface PgQueryable {
 /** PGlite, or a PGlite transaction: `exec` is what tells it from node-postgres. */
 interface PgliteQueryable {
   exec: unknown;
-  query(text: string, values: unknown[]): Promise<DriverResult>;
 }
 
 function clientOf(db: DbOrTx): PgQueryable | PgliteQueryable {
@@ -63,9 +64,8 @@ export function declaredStatements(): NamedStatement[] {
 export async function runNamed(db: DbOrTx, statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
   const client = clientOf(db);
   try {
-    const result =
-      'exec' in client ? await client.query(statement.text, values) : await client.query({ name: statement.name, text: statement.text, values });
-    return result.rows;
+    if ('exec' in client) return await runPreparedOnPglite(client as unknown as PGlite | Transaction, statement, values);
+    return (await client.query({ name: statement.name, text: statement.text, values })).rows;
   } catch (err) {
     throw Object.assign(new Error(`statement ${statement.name} failed: ${(err as Error).message}`, { cause: err }), { statement: statement.name });
   }

@@ -1,0 +1,67 @@
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { openMemoryPglite, type Database } from './database';
+import { namedStatement, runNamed } from './named-statement';
+
+const everyType = namedStatement(
+  'test_prepared_types',
+  `select $1::bigint[] as ids, $2::text as t, $3::timestamptz as at, $4::jsonb as j, $5::boolean as b, $6::int as missing,
+     12345678901::bigint as big, array['a', 'b'] as words, null::text as nothing`,
+);
+const divide = namedStatement('test_prepared_divide', 'select 100 / $1::int as x');
+const values = [[1, 2, 3], 'مرحبا "x" \\ \'y\'', new Date('2026-12-05T10:00:00Z'), JSON.stringify({ a: [1, { b: 'ي' }] }), true, null];
+
+describe('named statements on PGlite, prepared once', () => {
+  let database: Database;
+  let pg: PGlite;
+  beforeAll(async () => {
+    database = await openMemoryPglite();
+    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+  }, 60_000);
+  afterAll(() => database?.close());
+
+  it("reads rows exactly as PGlite's query() does, outside and inside a transaction", async () => {
+    const expected = (await pg.query(everyType.text, values)).rows;
+    expect(expected).toHaveLength(1);
+    expect(await runNamed(database.db, everyType, values)).toEqual(expected);
+    await database.db.transaction(async (tx) => {
+      expect(await runNamed(tx, everyType, values)).toEqual(expected);
+    });
+    // Prepared under its name once, whoever asked.
+    const prepared = await pg.query<{ name: string }>(`select name from pg_prepared_statements where name = $1`, [everyType.name]);
+    expect(prepared.rows).toHaveLength(1);
+  });
+
+  it('waits for a transaction that is open instead of running inside it', async () => {
+    const events: string[] = [];
+    let inside!: () => void;
+    const opened = new Promise<void>((resolve) => (inside = resolve));
+    const transaction = database.db.transaction(async (tx) => {
+      await tx.execute(sql`create temporary table scratch (n int)`);
+      inside();
+      await new Promise((r) => setTimeout(r, 150));
+      events.push('transaction ends');
+      throw new Error('roll back');
+    });
+    await opened;
+    // Run inside the open transaction, the statement would see the temporary table; after its rollback it does not.
+    const outside = runNamed(database.db, namedStatement('test_prepared_scratch', `select to_regclass('pg_temp.scratch') is not null as seen`), []).then((rows) => {
+      events.push('outside runs');
+      return rows;
+    });
+    await expect(transaction).rejects.toThrow('roll back');
+    expect(await outside).toEqual([{ seen: false }]);
+    expect(events).toEqual(['transaction ends', 'outside runs']);
+  });
+
+  it('reports an error with the statement name and leaves the session usable, in and out of transactions', async () => {
+    await expect(runNamed(database.db, divide, [0])).rejects.toThrow(/statement wasl_test_prepared_divide failed: division by zero/);
+    expect(await runNamed(database.db, divide, [4])).toEqual([{ x: 25 }]);
+    await expect(
+      database.db.transaction(async (tx) => {
+        await runNamed(tx, divide, [0]);
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(await runNamed(database.db, divide, [5])).toEqual([{ x: 20 }]);
+  });
+});
