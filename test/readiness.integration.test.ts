@@ -8,7 +8,7 @@ import type { ReadinessReport } from '../src/http/build-server';
 import { createEmailChannel } from '../src/channels/email/email-channel';
 import { createTelegramChannel } from '../src/channels/telegram/telegram-channel';
 import { dovecotAvailable, startDovecot, type TestDovecot } from './fakes/dovecot';
-import { FakeSmsProviders } from './fakes/fake-sms-providers';
+import { FAKE_SMS, FakeSmsProviders } from './fakes/fake-sms-providers';
 import { FakeTelegramApi, tg } from './fakes/fake-telegram-api';
 import { startSmtpSink, type SmtpSink } from './fakes/smtp-sink';
 import { firstMail } from './fixtures/email/build-replies';
@@ -185,6 +185,20 @@ describe('/readyz reports SMS', () => {
     // The outbound queue retries the reply; the gateway takes it this time.
     await readyzUntil(wasl, 'channel:sms', true, 30_000);
     expect(fake.sent('+966551230077').length).toBeGreaterThan(0);
+  }, SLOW);
+
+  it('not ready after the gateway refused our credentials (401), without them in the reason; ready once a send is answered', async () => {
+    await readyzUntil(wasl, 'channel:sms', true);
+    fake.failNext('taqnyat', 401, { body: { message: `invalid token ${FAKE_SMS.taqnyatToken}` } });
+    expect((await fake.deliverInbound(wasl.url!, 'taqnyat', { from: '+966551230078', text: 'السلام عليكم' })).status).toBe(200);
+    const down = await readyzUntil(wasl, 'channel:sms', false);
+    expect(down.report.checks['channel:sms']!.state).toBe('last send failed: SMS provider refused our credentials (401)');
+    expect(down.raw).not.toContain(FAKE_SMS.taqnyatToken);
+    // Not retried (a 401 is permanent): the next reply, answered normally, clears it.
+    expect(fake.sent('+966551230078')).toHaveLength(0);
+    expect((await fake.deliverInbound(wasl.url!, 'taqnyat', { from: '+966551230078', text: 'مرحبا' })).status).toBe(200);
+    await readyzUntil(wasl, 'channel:sms', true, 30_000);
+    expect(fake.sent('+966551230078').length).toBeGreaterThan(0);
   }, SLOW);
 });
 

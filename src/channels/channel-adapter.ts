@@ -61,17 +61,20 @@ export type RetryScope = 'channel' | 'message';
 export class ChannelDeliveryError extends Error {
   /** @defaultValue 'channel' */
   readonly retryScope: RetryScope;
+  /** The HTTP status the provider answered with, when it answered (absent for network errors and timeouts). */
+  readonly status?: number;
 
   constructor(
     message: string,
     readonly channel: ChannelName,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown; retryScope?: RetryScope },
+    options?: { cause?: unknown; retryScope?: RetryScope; status?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ChannelDeliveryError';
     this.retryScope = options?.retryScope ?? 'channel';
+    if (options?.status !== undefined) this.status = options.status;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * One HTTP call to an SMS provider, with its failure classified for the outbound queue: a network error, a
  * timeout, 429 or 5xx may succeed later (retryable; 429 pauses the queue for Retry-After); any other 4xx will
- * not (permanent: a wrong number, a sender name not registered, no credit).
+ * not (permanent: a wrong number, a sender name not registered, no credit, credentials refused). The error carries
+ * the HTTP status whenever the provider answered.
  */
 import { ChannelDeliveryError } from '../channel-adapter';
 import type { SmsProviderName } from './sms-provider';
@@ -36,10 +37,11 @@ export async function callSmsProvider(
   const detail = describe(body).slice(0, 300);
   if (res.status === 429) {
     const retryAfterMs = retryAfter(res.headers.get('retry-after'));
-    throw new ChannelDeliveryError(`${provider}: rate limited (429) ${detail}`, 'sms', true, retryAfterMs);
+    throw new ChannelDeliveryError(`${provider}: rate limited (429) ${detail}`, 'sms', true, retryAfterMs, { status: 429 });
   }
   const retryable = res.status >= 500 || res.status === 408;
-  throw new ChannelDeliveryError(`${provider}: HTTP ${res.status} ${detail}`, 'sms', retryable);
+  // The status travels on the error: a 401/403 (credentials refused, account suspended) marks SMS not ready.
+  throw new ChannelDeliveryError(`${provider}: HTTP ${res.status} ${detail}`, 'sms', retryable, undefined, { status: res.status });
 }
 
 /** A permanent failure reported inside a 2xx answer (Unifonic's `success: false`). */

@@ -2,7 +2,8 @@
  * SMS's part of `/readyz`. SMS gateways have no cheap call that proves a message would go out (balance and
  * account endpoints differ per provider, and some count against a quota), so "ready" means: a provider is
  * configured, and no send in the last `failureStandsForMs` failed because the provider could not be reached,
- * timed out or answered 5xx. A provider that answered — even refusing one number, or 429 — is reachable.
+ * timed out or answered 5xx, and none was refused with 401/403 (our credentials refused, the account suspended:
+ * nothing can go out). A provider that answered otherwise — even refusing one number, or 429 — is reachable.
  *
  * Sends run in the outbound role, often another process than the web role answering `/readyz`, so the last such
  * failure is kept in Redis, where it expires on its own; any send the provider answers clears it.
@@ -28,6 +29,12 @@ function providerDown(err: unknown): boolean {
   return err instanceof ChannelDeliveryError && err.retryable && err.retryAfterMs === undefined;
 }
 
+/** The reason a 401/403 keeps the channel not ready; from the status alone, never the body (it may echo a key). */
+function credentialsRefused(err: unknown): string | undefined {
+  if (!(err instanceof ChannelDeliveryError) || (err.status !== 401 && err.status !== 403)) return undefined;
+  return `SMS provider refused our credentials (${err.status})`;
+}
+
 export function createSmsReadiness(
   deps: { redis: Redis; prefix: string; log: Logger; secrets: readonly (string | undefined)[] },
   options: SmsReadinessOptions = {},
@@ -47,7 +54,9 @@ export function createSmsReadiness(
             remember(deps.redis.del(key));
             return receipt;
           } catch (err) {
-            if (providerDown(err)) remember(deps.redis.set(key, redact((err as Error).message, deps.secrets).slice(0, 200), 'PX', standsForMs));
+            const refused = credentialsRefused(err);
+            if (refused) remember(deps.redis.set(key, refused, 'PX', standsForMs));
+            else if (providerDown(err)) remember(deps.redis.set(key, redact((err as Error).message, deps.secrets).slice(0, 200), 'PX', standsForMs));
             else if (err instanceof ChannelDeliveryError) remember(deps.redis.del(key));
             throw err;
           }
