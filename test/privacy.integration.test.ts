@@ -154,6 +154,58 @@ describe('privacy on PostgreSQL', () => {
     await chat.say('السلام عليكم');
     expect(await beneficiaryOf(wasl, chat)).not.toBe(beneficiaryId);
   });
+
+  it('withdraws consent for every purpose after explaining it, stops surveys and opens a staff task; «لا» records nothing', async () => {
+    const db = wasl.database.db;
+    const chat = wasl.chat();
+    await chat.say('السلام عليكم');
+    // The classifier half-understands it, so it offers its one likely topic: the data rights, which name the withdrawal.
+    expect((await chat.say('ابغى اسحب موافقتي')).join('\n')).toContain('1. حقوقي في بياناتي (نسخة، تصحيح، حذف، سحب الموافقة)');
+    expect((await chat.say('1')).join('\n')).toContain('ولك أن تسحب موافقتك على استخدامها');
+    const explained = (await chat.say('سحب موافقتي')).join('\n');
+    expect(explained).toContain('فلن نستطيع دراسة أي طلب مساعدة يحتاج إلى هذه الموافقة');
+    expect(explained).toContain('ونحتفظ بما يلزمنا نظامًا من سجلات سابقة');
+    expect(explained).toContain('ولن نرسل إليك استبيانات الرضا');
+    const before = new Date();
+    const done = (await chat.say('نعم')).join('\n');
+    const number = done.match(/DR-\d+/)?.[0];
+    expect(number).toBeDefined();
+    expect(done).toContain('سجّلنا سحب موافقتك');
+
+    const beneficiaryId = await beneficiaryOf(wasl, chat);
+    const withdrawn = await db.select().from(consents).where(eq(consents.beneficiaryId, beneficiaryId));
+    expect(withdrawn.map((c) => [c.purpose, c.answer]).sort()).toEqual([['application-processing', 'withdrawn'], ['committee-review', 'withdrawn'], ['surveys', 'withdrawn']]);
+    for (const c of withdrawn) {
+      expect(c).toMatchObject({ template: 'data-request.confirm-withdrawal', language: 'ar', channel: 'cli' });
+      expect(c.text).toContain('هل تؤكد سحب موافقتك؟');
+      expect(c.at.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+    }
+    const [person] = await db.select().from(beneficiaries).where(eq(beneficiaries.id, beneficiaryId));
+    expect(person!.surveyOptOut).toBe(true);
+    const tasks = await db.select().from(dataRequests).where(eq(dataRequests.beneficiaryId, beneficiaryId));
+    expect(tasks.map((t) => [t.kind, t.status, `DR-${t.id}`])).toEqual([['withdrawal', 'open', number]]);
+
+    const supervisor = await signedIn(db, wasl.url!, { role: 'supervisor' });
+    const listed = (await supervisor.client.get('/api/data-requests')).body.dataRequests.find((d: { number: string }) => d.number === number);
+    expect(listed).toMatchObject({ beneficiaryId, kind: 'withdrawal', status: 'open' });
+    // Staff complete it like a copy: a note, no erasure; the person is told.
+    const completed = await supervisor.client.post(`/api/data-requests/${listed.id}/complete`, { note: 'application REQ-1 stopped' });
+    expect(completed.body).toMatchObject({ status: 'done', outcome: { note: 'application REQ-1 stopped' } });
+    expect((await db.select().from(beneficiaries).where(eq(beneficiaries.id, beneficiaryId)))[0]!.erasedAt).toBeNull();
+    const [notice] = await db.select().from(messages).where(and(sql`${messages.payload}->>'template' = 'data-request.withdrawal-done'`, inArray(messages.conversationId, await conversationsOf(wasl, beneficiaryId))));
+    expect(notice!.text).toContain(number!);
+
+    // «لا» at the confirmation changes nothing.
+    const keeps = wasl.chat();
+    await keeps.say('السلام عليكم');
+    await keeps.say('ابغى اسحب موافقتي');
+    await keeps.say('1');
+    expect((await keeps.say('سحب موافقتي')).join('\n')).toContain('هل تؤكد سحب موافقتك؟');
+    expect((await keeps.say('لا')).join('\n')).toContain('لم نغيّر شيئًا');
+    const kept = await beneficiaryOf(wasl, keeps);
+    expect(await db.select().from(consents).where(eq(consents.beneficiaryId, kept))).toEqual([]);
+    expect(await db.select().from(dataRequests).where(eq(dataRequests.beneficiaryId, kept))).toEqual([]);
+  });
 });
 
 describe('retention on a fake clock', () => {

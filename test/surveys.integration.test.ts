@@ -254,6 +254,19 @@ describe('satisfaction surveys (PostgreSQL, Redis)', () => {
     expect((await chat.replies()).join('\n')).not.toContain('كيف تقيّم');
   });
 
+  it('asks nobody whose standing consent for surveys is withdrawn (the data-request flow), flag or not', async () => {
+    now = riyadh('2026-11-29T10:00');
+    const chat = wasl.chat();
+    const a = await servedRequest(chat);
+    await wasl.database.db.insert(consents).values({ beneficiaryId: a.beneficiaryId, purpose: 'surveys', answer: 'withdrawn', template: 'data-request.confirm-withdrawal', text: 'هل تؤكد سحب موافقتك؟', language: 'ar', channel: 'cli', at: now });
+    await sendSurveyNow(deps(), { kind: 'request', id: a.requestId, conversationId: a.conversationId, staffId: null });
+    const job = surveyJobId({ kind: 'request', id: a.requestId });
+    await fire(job);
+    await settled(job);
+    expect((await surveyOf('request', a.requestId))[0]).toMatchObject({ status: 'skipped', skipReason: 'consent-withdrawn' });
+    expect((await chat.replies()).join('\n')).not.toContain('كيف تقيّم');
+  });
+
   it('catches up a served request the console never reported, and never one a researcher waived', async () => {
     now = riyadh('2026-11-30T10:00');
     const chat = wasl.chat();

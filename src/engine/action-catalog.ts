@@ -92,7 +92,7 @@ export const actionCatalog = {
   },
   'privacy.open-request': {
     description:
-      'Open a data-subject request (`dataRequestKind`: copy or deletion) as a task for staff, audited; `already-open` when one of that kind is still open.',
+      'Open a data-subject request (`dataRequestKind`: copy, correction, deletion or withdrawal) as a task for staff, audited; `already-open` when one of that kind is still open.',
     outcomes: ['recorded', 'already-open'],
     outputs: ['dataRequestNumber'],
     args: [],

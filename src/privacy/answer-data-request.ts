@@ -1,5 +1,5 @@
 /**
- * Staff answering a data-subject request (a copy, a correction, a deletion): the one implementation behind both
+ * Staff answering a data-subject request (a copy, a correction, a deletion, a withdrawal of consent): the one implementation behind both
  * the JSON API (`/api/data-requests`) and the console pages (`/console/privacy/requests`), so the two can never
  * disagree about the legal hold, the audit or what the beneficiary is told.
  *
@@ -84,7 +84,14 @@ export async function exportForDataRequest(deps: DataRequestDeps, id: number, st
   return { fileName: `${formatDataRequestNumber(row.id)}-export.json`, data };
 }
 
-/** Done: the copy was sent, the correction made, or — for a deletion — the data erased now, under the legal hold. */
+/** What the beneficiary is told when staff complete a request; after a deletion nothing is left to reach them by. */
+const doneTemplate = {
+  copy: 'data-request.copy-done',
+  correction: 'data-request.correction-done',
+  withdrawal: 'data-request.withdrawal-done',
+} as const satisfies Record<Exclude<DataRequestRow['kind'], 'deletion'>, string>;
+
+/** Done: the copy was sent, the correction made, the withdrawal acted on (a manual task like a copy), or — for a deletion — the data erased now, under the legal hold. */
 export async function completeDataRequest(deps: DataRequestDeps, c: CompleteDataRequest): Promise<DataRequestRow> {
   const at = deps.clock();
   const { done, fileKeys, notice } = await deps.db.transaction(async (tx) => {
@@ -106,7 +113,7 @@ export async function completeDataRequest(deps: DataRequestDeps, c: CompleteData
         ? null
         : await tellBeneficiary(tx, deps, {
             beneficiaryId: row.beneficiaryId,
-            template: row.kind === 'copy' ? 'data-request.copy-done' : 'data-request.correction-done',
+            template: doneTemplate[row.kind],
             params: { dataRequestNumber: formatDataRequestNumber(row.id) },
             staffId: c.staffId,
           });

@@ -512,7 +512,7 @@ export const consents = pgTable(
   ],
 );
 
-export const dataRequestKinds = ['copy', 'correction', 'deletion'] as const;
+export const dataRequestKinds = ['copy', 'correction', 'deletion', 'withdrawal'] as const;
 export const dataRequestStatuses = ['open', 'done', 'rejected'] as const;
 
 /** A data-subject request (copy, correction, deletion) made on any channel; a task for staff until done. */
@@ -535,7 +535,7 @@ export const dataRequests = pgTable(
   (t) => [
     index('data_requests_open_idx').on(t.createdAt).where(sql`${t.status} = 'open'`),
     index('data_requests_beneficiary_idx').on(t.beneficiaryId),
-    check('data_requests_kind_ck', sql`${t.kind} in ('copy', 'correction', 'deletion')`),
+    check('data_requests_kind_ck', sql`${t.kind} in ('copy', 'correction', 'deletion', 'withdrawal')`),
     check('data_requests_status_ck', sql`${t.status} in ('open', 'done', 'rejected')`),
   ],
 );

@@ -11,7 +11,7 @@ import { parseConversationState, type ConversationState } from '../engine/conver
 import { MAIN_MENU_FLOW } from '../engine/flow-catalog';
 import { firstOfEachConversation, surveyJobId, type Queues, type SurveyJob } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
-import { beneficiaries, contacts, conversations, messages, surveys } from '../store/schema';
+import { beneficiaries, consents, contacts, conversations, messages, surveys } from '../store/schema';
 import type { FlowCatalog } from '../engine/flow-catalog';
 import type { Language } from '../templating/template-catalog';
 import { surveyJobName, surveyJobOptions } from './schedule-survey';
@@ -70,7 +70,9 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
     const [person] = await tx.select({ optOut: beneficiaries.surveyOptOut }).from(beneficiaries).where(eq(beneficiaries.id, peek.beneficiaryId!));
     const reason = person?.optOut
       ? 'opted-out'
-      : target.contact.optedOut
+      : (await surveysConsentWithdrawn(tx, peek.beneficiaryId!))
+        ? 'consent-withdrawn'
+        : target.contact.optedOut
         ? 'contact-opted-out'
         : peek.scheduledFor && now.getTime() - peek.scheduledFor.getTime() > settings.expiryHours * 3_600_000
           ? 'never-idle'
@@ -118,6 +120,17 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
     deps.log.info({ surveyId, channel: result.sent?.channel }, 'survey sent');
   }
   return result.outcome;
+}
+
+/** The standing consent for `surveys` (the newest row; privacy/consent-actions.ts) is withdrawn or refused. */
+async function surveysConsentWithdrawn(tx: Tx, beneficiaryId: number): Promise<boolean> {
+  const [standing] = await tx
+    .select({ answer: consents.answer })
+    .from(consents)
+    .where(and(eq(consents.beneficiaryId, beneficiaryId), eq(consents.purpose, 'surveys')))
+    .orderBy(desc(consents.at), desc(consents.id))
+    .limit(1);
+  return standing !== undefined && standing.answer !== 'granted';
 }
 
 /** The reminder (if any, and only when it can still come before expiry) and the expiry, keyed by the subject. */

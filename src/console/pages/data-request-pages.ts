@@ -13,7 +13,7 @@ import { consentSection, dateTimeFormat } from './consent-section';
 import { fieldError, invalid } from './form-fields';
 import { layout, t, type PageContext } from './layout';
 
-const kindKey: Record<DataRequestSummary['kind'], UiKey> = { copy: 'kindCopy', correction: 'kindCorrection', deletion: 'kindDeletion' };
+const kindKey: Record<DataRequestSummary['kind'], UiKey> = { copy: 'kindCopy', correction: 'kindCorrection', deletion: 'kindDeletion', withdrawal: 'kindWithdrawal' };
 const statusKey: Record<DataRequestSummary['status'], UiKey> = { open: 'drOpen', done: 'drDone', rejected: 'drRejected' };
 const verificationKey: Record<(typeof correctionVerifications)[number], UiKey> = {
   document: 'verifiedDocument',
@@ -141,6 +141,14 @@ function actionsSection(ctx: PageContext, d: DataRequestDetail, forms: DataReque
     ${fieldError('correction-verifiedBy', fix.errors.verifiedBy)}
     ${textArea('correction-note', 'note', t(ctx, 'closingNoteOptional'), fix, NOTE)}
     <button type="submit" id="complete-correction">${t(ctx, 'completeCorrection')}</button>
+  </form>
+</section>`,
+    // A withdrawal of consent is a manual task like a copy: staff stop any open application, then record it.
+    withdrawal: html`<section class="card" id="withdrawal-actions">
+  <p class="meta">${t(ctx, 'withdrawalHint')}</p>
+  <form method="post" action="${base}/complete" class="stack" novalidate>${csrf}
+    ${textArea('complete-note', 'note', t(ctx, 'closingNoteOptional'), note, NOTE)}
+    <button type="submit" id="mark-withdrawal-handled">${t(ctx, 'markWithdrawalHandled')}</button>
   </form>
 </section>`,
     deletion: html`${d.hold ? holdSection(ctx, d.hold) : ''}

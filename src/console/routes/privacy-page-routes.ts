@@ -119,7 +119,7 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
 
   app.post(
     '/console/privacy/requests/:id/complete',
-    formAction(completeFormSchema, 'complete', ['copy'], (id, me, f) => completeDataRequest(answering, { id, staffId: me.id, note: f.note })),
+    formAction(completeFormSchema, 'complete', ['copy', 'withdrawal'], (id, me, f) => completeDataRequest(answering, { id, staffId: me.id, note: f.note })),
   );
 
   app.post(
@@ -156,6 +156,6 @@ export function registerPrivacyPageRoutes(app: FastifyInstance, deps: ConsoleDep
 
   app.post(
     '/console/privacy/requests/:id/reject',
-    formAction(rejectionSchema, 'reject', ['copy', 'correction', 'deletion'], (id, me, f) => rejectDataRequest(answering, { id, staffId: me.id, reason: f.reason })),
+    formAction(rejectionSchema, 'reject', ['copy', 'correction', 'deletion', 'withdrawal'], (id, me, f) => rejectDataRequest(answering, { id, staffId: me.id, reason: f.reason })),
   );
 }

@@ -51,7 +51,7 @@ export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void
   api.add({
     method: 'GET',
     url: '/api/data-requests',
-    summary: 'Data-subject requests (copy, correction, deletion), oldest first',
+    summary: 'Data-subject requests (copy, correction, deletion, withdrawal of consent), oldest first',
     tag: 'privacy',
     role: 'supervisor',
     query: z.object({ status: z.enum([...dataRequestStatuses, 'all']).default('open') }),
@@ -85,7 +85,7 @@ export function registerPrivacyRoutes(api: ApiRegistry, deps: ConsoleDeps): void
     method: 'POST',
     url: '/api/data-requests/:id/complete',
     summary:
-      'Mark a request done: the copy was sent, the correction made (say what and how it was checked), or — for a deletion — erase the data now. The beneficiary is told, except after a deletion',
+      'Mark a request done: the copy was sent, the correction made (say what and how it was checked), the withdrawal of consent acted on, or — for a deletion — erase the data now. The beneficiary is told, except after a deletion',
     tag: 'privacy',
     role: 'supervisor',
     params: idParams,

@@ -1,0 +1,2 @@
+ALTER TABLE "data_requests" DROP CONSTRAINT "data_requests_kind_ck";--> statement-breakpoint
+ALTER TABLE "data_requests" ADD CONSTRAINT "data_requests_kind_ck" CHECK ("data_requests"."kind" in ('copy', 'correction', 'deletion', 'withdrawal'));
