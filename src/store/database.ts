@@ -6,7 +6,7 @@
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { rememberInstanceInTransactions } from './pglite-prepared';
+import { readyForNamedStatements } from './pglite-prepared';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -70,7 +70,7 @@ async function openPglite(dir: string): Promise<Database> {
   const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
   try {
     const client = await PGlite.create(dir);
-    rememberInstanceInTransactions(client);
+    await readyForNamedStatements(client);
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
     return {
@@ -90,7 +90,7 @@ async function openPglite(dir: string): Promise<Database> {
 /** An in-memory PGlite, migrated; for tests and tools. */
 export async function openMemoryPglite(): Promise<Database> {
   const client = await PGlite.create();
-  rememberInstanceInTransactions(client);
+  await readyForNamedStatements(client);
   const db = drizzlePglite({ client, schema });
   await migratePglite(db, { migrationsFolder });
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };

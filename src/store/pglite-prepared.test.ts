@@ -54,6 +54,23 @@ describe('named statements on PGlite, prepared once', () => {
     expect(events).toEqual(['transaction ends', 'outside runs']);
   });
 
+  it('plans each execution for the tables as they are now: a lookup prepared on empty tables takes the index once they grow', async () => {
+    const lookup = namedStatement(
+      'test_prepared_lookup',
+      `select c.id from unnest($1::text[], $2::text[]) as i(channel, channel_user_id)
+       join contacts c on c.channel = i.channel and c.channel_user_id = i.channel_user_id`,
+    );
+    // More runs than the five after which PostgreSQL would settle on a generic plan made on the empty table.
+    for (let i = 0; i < 10; i++) await runNamed(database.db, lookup, [['web'], ['nobody']]);
+    await pg.exec(`insert into beneficiaries (id) select g from generate_series(1000001, 1020000) g;
+      insert into contacts (beneficiary_id, channel, channel_user_id) select g, 'web', 'grown-' || g from generate_series(1000001, 1020000) g`);
+    expect(await runNamed(database.db, lookup, [['web'], ['grown-1000005']])).toHaveLength(1);
+    const plan = await pg.query<{ 'QUERY PLAN': string }>(`explain execute ${lookup.name}('{web}', '{grown-1000005}')`);
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain('Index Scan using contacts_channel_user_uq');
+    expect(text).not.toContain('Seq Scan on contacts');
+  });
+
   it('reports an error with the statement name and leaves the session usable, in and out of transactions', async () => {
     await expect(runNamed(database.db, divide, [0])).rejects.toThrow(/statement wasl_test_prepared_divide failed: division by zero/);
     expect(await runNamed(database.db, divide, [4])).toEqual([{ x: 25 }]);
