@@ -10,6 +10,7 @@
  *
  * Each process sees its own calls only; the probe makes the answer right in a web process that sends nothing.
  */
+import type { ChannelAdapter } from './channel-adapter';
 
 export interface ChannelReadiness {
   ready: boolean;
@@ -96,6 +97,27 @@ export function createReadinessTracker(opts: ReadinessTrackerOptions): Readiness
       });
       if (age >= 2 * freshForMs) await probing;
       return last!.readiness;
+    },
+  };
+}
+
+/**
+ * `adapter` with each send's outcome told to `report` — nothing when it went out, what it threw otherwise — before
+ * the caller sees it. `report` must not throw: a send that went out but reported an error would go out twice.
+ */
+export function reportingSends<A extends ChannelAdapter>(adapter: A, report: (err?: unknown) => void): A {
+  return {
+    ...adapter,
+    async send(message) {
+      let receipt: Awaited<ReturnType<A['send']>>;
+      try {
+        receipt = (await adapter.send(message)) as Awaited<ReturnType<A['send']>>;
+      } catch (err) {
+        report(err);
+        throw err;
+      }
+      report();
+      return receipt;
     },
   };
 }

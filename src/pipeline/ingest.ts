@@ -11,7 +11,9 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { inboundMessageSchema, type InboundMessage, type InboundMessageInput } from '../messages/inbound-message';
+import type { ChannelName } from '../messages/channel-name';
 import type { Queues } from '../queue/queues';
+import { toStorableText } from '../text/storable-text';
 import type { Db, DbOrTx, Tx } from '../store/database';
 import { attachVerifiedMobile, findBeneficiaryByMobile } from '../beneficiaries/link-by-mobile';
 import { beneficiaries, contacts, conversations, messages } from '../store/schema';
@@ -76,13 +78,20 @@ export async function takeInboundSeq(tx: DbOrTx, contactId: number): Promise<num
   return row.seq;
 }
 
-async function storeInbound(tx: Tx, m: InboundMessage): Promise<IngestResult> {
-  const existing = await tx
+/** The stored inbound message of a provider id on a channel, if any: what makes a redelivery a no-op. */
+export async function findStoredInbound(db: DbOrTx, channel: ChannelName, providerMessageId: string): Promise<{ id: number; conversationId: number } | undefined> {
+  const [row] = await db
     .select({ id: messages.id, conversationId: messages.conversationId })
     .from(messages)
-    .where(and(eq(messages.channel, m.channel), eq(messages.providerMessageId, m.providerMessageId), eq(messages.direction, 'in')))
+    // As it was stored: a provider id is sender-chosen text and may hold a NUL PostgreSQL refuses.
+    .where(and(eq(messages.channel, channel), eq(messages.providerMessageId, toStorableText(providerMessageId)), eq(messages.direction, 'in')))
     .limit(1);
-  if (existing[0]) return { messageId: existing[0].id, conversationId: existing[0].conversationId, duplicate: true };
+  return row;
+}
+
+async function storeInbound(tx: Tx, m: InboundMessage): Promise<IngestResult> {
+  const existing = await findStoredInbound(tx, m.channel, m.providerMessageId);
+  if (existing) return { messageId: existing.id, conversationId: existing.conversationId, duplicate: true };
 
   let [contact] = await tx
     .select()

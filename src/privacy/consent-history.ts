@@ -2,7 +2,7 @@
  * A beneficiary's consent records as staff read them: every answer, newest first, and the standing answer per
  * purpose (the newest row of each; rows are only ever added, privacy/consent-actions.ts).
  */
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../store/database';
 import { consentAnswers, consentPurposes, consents } from '../store/schema';
@@ -30,4 +30,15 @@ export function standingConsents(history: readonly ConsentRecord[]): ConsentReco
   const seen = new Map<string, ConsentRecord>();
   for (const c of history) if (!seen.has(c.purpose)) seen.set(c.purpose, c);
   return consentPurposes.flatMap((p) => seen.get(p) ?? []);
+}
+
+/** The standing answer for one purpose (its newest row), or null when the person was never asked. */
+export async function standingConsent(db: DbOrTx, beneficiaryId: number, purpose: (typeof consentPurposes)[number]): Promise<(typeof consentAnswers)[number] | null> {
+  const [row] = await db
+    .select({ answer: consents.answer })
+    .from(consents)
+    .where(and(eq(consents.beneficiaryId, beneficiaryId), eq(consents.purpose, purpose)))
+    .orderBy(desc(consents.at), desc(consents.id))
+    .limit(1);
+  return row?.answer ?? null;
 }

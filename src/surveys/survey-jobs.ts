@@ -11,7 +11,8 @@ import { parseConversationState, type ConversationState } from '../engine/conver
 import { MAIN_MENU_FLOW } from '../engine/flow-catalog';
 import { firstOfEachConversation, surveyJobId, type Queues, type SurveyJob } from '../queue/queues';
 import type { Db, Tx } from '../store/database';
-import { beneficiaries, consents, contacts, conversations, messages, surveys } from '../store/schema';
+import { beneficiaries, contacts, conversations, messages, surveys } from '../store/schema';
+import { standingConsent } from '../privacy/consent-history';
 import type { FlowCatalog } from '../engine/flow-catalog';
 import type { Language } from '../templating/template-catalog';
 import { surveyJobName, surveyJobOptions } from './schedule-survey';
@@ -68,9 +69,11 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
   const result = await deps.db.transaction(async (tx) => {
     // Reasons not to ask at all need no conversation: settle them before opening one.
     const [person] = await tx.select({ optOut: beneficiaries.surveyOptOut }).from(beneficiaries).where(eq(beneficiaries.id, peek.beneficiaryId!));
+    // Never asked is no refusal: only a standing refusal or withdrawal stops the survey.
+    const consent = await standingConsent(tx, peek.beneficiaryId!, 'surveys');
     const reason = person?.optOut
       ? 'opted-out'
-      : (await surveysConsentWithdrawn(tx, peek.beneficiaryId!))
+      : consent === 'refused' || consent === 'withdrawn'
         ? 'consent-withdrawn'
         : target.contact.optedOut
         ? 'contact-opted-out'
@@ -120,17 +123,6 @@ async function sendSurvey(deps: SurveyJobDeps, surveyId: number): Promise<Survey
     deps.log.info({ surveyId, channel: result.sent?.channel }, 'survey sent');
   }
   return result.outcome;
-}
-
-/** The standing consent for `surveys` (the newest row; privacy/consent-actions.ts) is withdrawn or refused. */
-async function surveysConsentWithdrawn(tx: Tx, beneficiaryId: number): Promise<boolean> {
-  const [standing] = await tx
-    .select({ answer: consents.answer })
-    .from(consents)
-    .where(and(eq(consents.beneficiaryId, beneficiaryId), eq(consents.purpose, 'surveys')))
-    .orderBy(desc(consents.at), desc(consents.id))
-    .limit(1);
-  return standing !== undefined && standing.answer !== 'granted';
 }
 
 /** The reminder (if any, and only when it can still come before expiry) and the expiry, keyed by the subject. */

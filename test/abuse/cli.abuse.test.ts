@@ -12,7 +12,7 @@ import { messages } from '../../src/store/schema';
 import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
 import { useAbuseWasl } from './support/abuse-wasl';
-import { announceSeed, fuzzParams, hostileText, uriEncode } from './support/hostile-strings';
+import { announceSeed, fuzzParams, hostileText, nested, NESTINGS, uriEncode } from './support/hostile-strings';
 import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
 const report = new AbuseReport('Terminal channel (/api/cli/*)');
@@ -169,12 +169,10 @@ describe('terminal channel under bad input', () => {
 
   it('answers deeply nested JSON with 2xx or 4xx', async () => {
     for (const depth of [1_000, 10_000, 100_000]) {
-      for (const [open, close] of [
-        ['[', ']'],
-        ['{"a":', '}'],
-      ] as const) {
-        const nested = open.repeat(depth) + '1' + close.repeat(depth);
-        for (const body of [nested, `{"userId":"${newUserId()}","messageId":"${randomUUID()}","text":${nested}}`, `{"userId":"${newUserId()}","messageId":"${randomUUID()}","file":${nested}}`]) {
+      for (const nesting of NESTINGS) {
+        const [open] = nesting;
+        const deep = nested(depth, nesting);
+        for (const body of [deep, `{"userId":"${newUserId()}","messageId":"${randomUUID()}","text":${deep}}`, `{"userId":"${newUserId()}","messageId":"${randomUUID()}","file":${deep}}`]) {
           const { status } = await postMessage(body);
           expect(report.http('POST messages: deep nesting', status, `${depth} × ${open}`)).not.toBe('crash');
         }

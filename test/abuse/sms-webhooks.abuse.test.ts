@@ -13,7 +13,7 @@ import { cutText, toStorableText } from '../../src/text/storable-text';
 import { FAKE_SMS, FakeSmsProviders, type FakeSmsProvider } from '../fakes/fake-sms-providers';
 import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
-import { announceSeed, EMOJI, fuzzParams, hostileText, uriEncode } from './support/hostile-strings';
+import { announceSeed, EMOJI, fuzzParams, hostileText, nested, NESTINGS, uriEncode } from './support/hostile-strings';
 import { useAbuseWasl } from './support/abuse-wasl';
 import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
@@ -185,20 +185,17 @@ describe.each(providers)('SMS webhook of %s under bad input', (provider) => {
     // Up to the 64 KB body limit: past it a 413 comes before any parser sees the nesting.
     for (const depth of [100, 1_000, 5_000, 10_000]) {
       // `{"data":…}` is the wrapper the Unifonic/Taqnyat parser unwraps (loose-webhook.ts), one level per call.
-      for (const [open, close] of [
-        ['[', ']'],
-        ['{"a":', '}'],
-        ['{"data":', '}'],
-      ] as const) {
+      for (const nesting of [...NESTINGS, ['{"data":', '}'] as const]) {
+        const [open] = nesting;
         const id = `deep-${randomBytes(6).toString('hex')}`;
         const text = `طلب ${depth}`;
         const fields = jsonInbound({ from: nextPhone(), text, id });
         const textKey = Object.keys(fields).find((k) => fields[k] === text)!;
         const bodies = [
-          open.repeat(depth) + '1' + close.repeat(depth),
-          open.repeat(depth) + JSON.stringify(fields) + close.repeat(depth),
-          JSON.stringify({ ...fields, [textKey]: '@@' }).replace('"@@"', open.repeat(depth) + '"x"' + close.repeat(depth)),
-          JSON.stringify({ ...fields, extra: '@@' }).replace('"@@"', open.repeat(depth) + '1' + close.repeat(depth)),
+          nested(depth, nesting),
+          nested(depth, nesting, JSON.stringify(fields)),
+          JSON.stringify({ ...fields, [textKey]: '@@' }).replace('"@@"', nested(depth, nesting, '"x"')),
+          JSON.stringify({ ...fields, extra: '@@' }).replace('"@@"', nested(depth, nesting)),
         ];
         for (const body of bodies) {
           const code = await postRaw(body);

@@ -11,7 +11,7 @@ import { messages } from '../../src/store/schema';
 import { FakeTelegramApi } from '../fakes/fake-telegram-api';
 import { waitFor, type TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
-import { announceSeed, EMOJI, fuzzParams, hostileText } from './support/hostile-strings';
+import { announceSeed, EMOJI, fuzzParams, hostileText, nested, NESTINGS } from './support/hostile-strings';
 import { useAbuseWasl } from './support/abuse-wasl';
 import { inboundCount, isSoundText, storedRecordProblems } from './support/wasl-watch';
 
@@ -246,12 +246,10 @@ describe('Telegram webhook under bad input', () => {
 
   it('answers deeply nested JSON with 2xx or 4xx', async () => {
     for (const depth of [1_000, 10_000, 100_000]) {
-      for (const [open, close] of [
-        ['[', ']'],
-        ['{"a":', '}'],
-      ] as const) {
-        const nested = open.repeat(depth) + '1' + close.repeat(depth);
-        for (const body of [nested, `{"update_id":${nextUpdateId++},"extra":${nested}}`, `{"update_id":${nextUpdateId++},"message":${nested}}`]) {
+      for (const nesting of NESTINGS) {
+        const [open] = nesting;
+        const deep = nested(depth, nesting);
+        for (const body of [deep, `{"update_id":${nextUpdateId++},"extra":${deep}}`, `{"update_id":${nextUpdateId++},"message":${deep}}`]) {
           const status = await post(body);
           expect(report.http('deep nesting', status, `${depth} × ${open}`)).not.toBe('crash');
         }

@@ -11,7 +11,7 @@ import { WEB_MAX_TEXT } from '../../src/channels/web/web-routes';
 import { messages } from '../../src/store/schema';
 import type { TestWasl } from '../support/harness';
 import { AbuseReport } from './support/abuse-report';
-import { announceSeed, fuzzParams, hostileText, uriEncode } from './support/hostile-strings';
+import { announceSeed, fuzzParams, hostileText, nested, NESTINGS, uriEncode } from './support/hostile-strings';
 import { useAbuseWasl } from './support/abuse-wasl';
 import { isSoundText, storedRecordProblems } from './support/wasl-watch';
 
@@ -123,18 +123,16 @@ describe('website chat under bad input', () => {
   it('answers deeply nested JSON with 2xx or 4xx, storing sound text', async () => {
     // Past ~5,000 levels the 16 KB body limit answers 413 before any parser sees the nesting.
     for (const depth of [100, 1_000, 2_500, 5_000]) {
-      for (const [open, close] of [
-        ['[', ']'],
-        ['{"a":', '}'],
-      ] as const) {
-        const nested = open.repeat(depth) + '1' + close.repeat(depth);
+      for (const nesting of NESTINGS) {
+        const [open] = nesting;
+        const deep = nested(depth, nesting);
         const deviceId = newDeviceId();
         const clientMessageId = randomUUID();
         const bodies = [
-          nested,
-          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا' }).replace('"مرحبا"', nested),
-          JSON.stringify({ deviceId: '@@', clientMessageId: randomUUID(), text: 'مرحبا' }).replace('"@@"', nested),
-          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا', extra: '@@' }).replace('"@@"', nested),
+          deep,
+          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا' }).replace('"مرحبا"', deep),
+          JSON.stringify({ deviceId: '@@', clientMessageId: randomUUID(), text: 'مرحبا' }).replace('"@@"', deep),
+          JSON.stringify({ deviceId, clientMessageId, text: 'مرحبا', extra: '@@' }).replace('"@@"', deep),
         ];
         for (const body of bodies) {
           const { status } = await postMessage(body);

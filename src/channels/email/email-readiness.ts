@@ -5,7 +5,7 @@
  */
 import type { Transporter } from 'nodemailer';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channel-adapter';
-import { createReadinessTracker, redact, type ChannelReadiness, type ReadinessTiming } from '../channel-readiness';
+import { createReadinessTracker, redact, reportingSends, type ChannelReadiness, type ReadinessTiming } from '../channel-readiness';
 import type { EmailPoller } from './email-poller';
 
 /** nodemailer's codes for "no SMTP session was possible", as opposed to the server refusing one mail. */
@@ -43,25 +43,14 @@ export function createEmailReadiness(deps: {
     secrets: deps.secrets,
   });
   return {
-    observe(adapter) {
-      return {
-        ...adapter,
-        async send(message) {
-          try {
-            const receipt = await adapter.send(message);
-            smtp.succeeded();
-            return receipt;
-          } catch (err) {
-            if (err instanceof ChannelDeliveryError) {
-              const reason = smtpFailureReason(err.cause);
-              if (reason === null) smtp.succeeded();
-              else smtp.failed(reason);
-            }
-            throw err;
-          }
-        },
-      };
-    },
+    observe: (adapter) =>
+      reportingSends(adapter, (err) => {
+        if (err === undefined) return smtp.succeeded();
+        if (!(err instanceof ChannelDeliveryError)) return;
+        const reason = smtpFailureReason(err.cause);
+        if (reason === null) smtp.succeeded();
+        else smtp.failed(reason);
+      }),
     async check() {
       const parts = [await smtp.check(), ...(deps.poller ? [deps.poller.status()] : [])];
       const failing = parts.filter((p) => !p.ready);

@@ -9,15 +9,16 @@
  * through the outbox without the engine: an empty message would count as a wrong answer to the question on
  * screen, and the engine could not tell the sender why we read nothing.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { parseConversationState } from '../../engine/conversation-state';
 import { writeOutbound } from '../../conversations/write-outbound';
 import { MAX_DOCUMENT_BYTES } from '../../documents/document-store';
-import { takeInboundSeq } from '../../pipeline/ingest';
+import { findStoredInbound } from '../../pipeline/ingest';
+import { storeProcessedInbound } from '../../pipeline/store-processed-inbound';
 import type { Queues } from '../../queue/queues';
 import type { Db } from '../../store/database';
-import { beneficiaries, contacts, conversations, messages } from '../../store/schema';
+import { beneficiaries, contacts } from '../../store/schema';
 import type { ReplyRenderer } from '../../templating/render-reply';
 import type { Language } from '../../templating/template-catalog';
 import type { EmailConfig } from './email-config';
@@ -82,14 +83,8 @@ export async function receiveOversizedEmail(deps: OversizedEmailDeps, prefix: Bu
   const address = mail.fromAddress;
   const providerMessageId = mail.messageId && mail.messageId.length <= 500 ? mail.messageId : `imap-${at.uidValidity}-${at.uid}`;
   const note = `mail of ${megabytes(at.sizeBytes)} MB over the ${megabytes(deps.maxMessageBytes)} MB limit (EMAIL_MAX_MESSAGE_BYTES): not downloaded; the sender was asked to send it again in smaller mails`;
-  const now = new Date();
-
   const stored = await deps.db.transaction(async (tx) => {
-    const [existing] = await tx
-      .select({ id: messages.id, conversationId: messages.conversationId })
-      .from(messages)
-      .where(and(eq(messages.channel, 'email'), eq(messages.providerMessageId, providerMessageId), eq(messages.direction, 'in')))
-      .limit(1);
+    const existing = await findStoredInbound(tx, 'email', providerMessageId);
     if (existing) return { messageId: existing.id, conversationId: existing.conversationId, duplicate: true, reply: undefined };
 
     let [contact] = await tx.select().from(contacts).where(and(eq(contacts.channel, 'email'), eq(contacts.channelUserId, address))).limit(1);
@@ -103,47 +98,18 @@ export async function receiveOversizedEmail(deps: OversizedEmailDeps, prefix: Bu
       // Writing again is asking to be answered, as in `ingest` (pipeline/opt-out-policy.ts).
       await tx.update(contacts).set({ lastSeenAt: sql`now()`, optedOut: false }).where(eq(contacts.id, contact.id));
     }
-    const seq = await takeInboundSeq(tx, contact!.id);
-    // Share-locked like `ingest` does, so a drain running on the conversation is not waited for.
-    let [conversation] = await tx
-      .select({ id: conversations.id, state: conversations.state })
-      .from(conversations)
-      .where(and(eq(conversations.contactId, contact!.id), ne(conversations.status, 'resolved')))
-      .for('key share');
-    if (!conversation) {
-      [conversation] = await tx
-        .insert(conversations)
-        .values({ contactId: contact!.id, beneficiaryId: contact!.beneficiaryId, channel: 'email' })
-        .returning({ id: conversations.id, state: conversations.state });
-    }
-    const conversationId = conversation!.id;
-    const [inbound] = await tx
-      .insert(messages)
-      .values({
-        conversationId,
-        direction: 'in',
-        channel: 'email',
-        seq,
-        providerMessageId,
-        author: 'beneficiary',
-        text: '',
-        payload: { media: [] },
-        status: 'processed',
-        error: note,
-        receivedAt: now,
-        processedAt: now,
-      })
-      .returning({ id: messages.id });
+    const inbound = await storeProcessedInbound(tx, { contactId: contact!.id, channel: 'email', providerMessageId, text: '', error: note });
+    const conversationId = inbound.conversationId;
     // Threads the answer onto their mail (email-sender.ts reads the latest inbound mail's record).
     await recordInboundMail(tx, { messageId: providerMessageId, subject: mail.subject, references: mail.references });
     await attachConversation(tx, providerMessageId, conversationId);
-    const language = parseConversationState(conversation!.state).language ?? deps.defaultLanguage;
+    const language = parseConversationState(inbound.conversationState).language ?? deps.defaultLanguage;
     const text = deps.renderer.text(TOO_LARGE_TEMPLATE, language, 'email', {
       maxMegabytes: megabytes(deps.maxMessageBytes),
       fileMegabytes: megabytes(MAX_DOCUMENT_BYTES),
     });
     const reply = await writeOutbound(tx, { conversationId, channel: 'email', author: 'system', staffId: null, text, language, template: TOO_LARGE_TEMPLATE });
-    return { messageId: inbound!.id, conversationId, duplicate: false, reply };
+    return { messageId: inbound.messageId, conversationId, duplicate: false, reply };
   });
   // After commit, as every outbox write: a failed enqueue is found again by the sweeper's stranded-reply pass.
   if (stored.reply) {

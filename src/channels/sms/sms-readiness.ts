@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChannelDeliveryError, type ChannelAdapter } from '../channel-adapter';
-import { redact, type ChannelReadiness } from '../channel-readiness';
+import { redact, reportingSends, type ChannelReadiness } from '../channel-readiness';
 
 export interface SmsReadinessOptions {
   /** How long a failed send keeps the channel not ready unless a later send goes through. @defaultValue 300000 */
@@ -45,24 +45,14 @@ export function createSmsReadiness(
   const remember = (write: Promise<unknown>) => void write.catch((err: unknown) => deps.log.warn({ err }, 'could not record the SMS send outcome for /readyz'));
 
   return {
-    observe(adapter) {
-      return {
-        ...adapter,
-        async send(message) {
-          try {
-            const receipt = await adapter.send(message);
-            remember(deps.redis.del(key));
-            return receipt;
-          } catch (err) {
-            const refused = credentialsRefused(err);
-            if (refused) remember(deps.redis.set(key, refused, 'PX', standsForMs));
-            else if (providerDown(err)) remember(deps.redis.set(key, redact((err as Error).message, deps.secrets).slice(0, 200), 'PX', standsForMs));
-            else if (err instanceof ChannelDeliveryError) remember(deps.redis.del(key));
-            throw err;
-          }
-        },
-      };
-    },
+    observe: (adapter) =>
+      reportingSends(adapter, (err) => {
+        // Any answer from the provider clears a failure; only an unreachable provider or refused credentials set one.
+        const refused = credentialsRefused(err);
+        if (refused) remember(deps.redis.set(key, refused, 'PX', standsForMs));
+        else if (providerDown(err)) remember(deps.redis.set(key, redact((err as Error).message, deps.secrets).slice(0, 200), 'PX', standsForMs));
+        else if (err === undefined || err instanceof ChannelDeliveryError) remember(deps.redis.del(key));
+      }),
     async check() {
       // Commands wait for a reconnect while Redis is down; /readyz reports that instead of waiting.
       if (deps.redis.status !== 'ready') return { ready: false, state: 'last send unknown: Redis unreachable' };

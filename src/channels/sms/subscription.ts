@@ -5,14 +5,15 @@
  * never reach the engine, so the bot cannot answer them. The shared send path (pipeline/opt-out-policy.ts) skips
  * any reply queued for the number meanwhile, except the opt-out confirmation.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { findBeneficiaryByMobile } from '../../beneficiaries/link-by-mobile';
 import { normalizeForMatch } from '../../engine/commands';
 import type { QueuedReply, Queues } from '../../queue/queues';
-import { takeInboundSeq } from '../../pipeline/ingest';
+import { findStoredInbound } from '../../pipeline/ingest';
+import { storeProcessedInbound } from '../../pipeline/store-processed-inbound';
 import type { Db, Tx } from '../../store/database';
-import { beneficiaries, contacts, conversations, messages } from '../../store/schema';
+import { beneficiaries, contacts, messages } from '../../store/schema';
 import type { ReplyRenderer } from '../../templating/render-reply';
 
 export type SubscriptionKeyword = { kind: 'stop' | 'start'; language: 'ar' | 'en' };
@@ -64,7 +65,7 @@ export async function handleSubscription(deps: SubscriptionDeps, m: SmsInbound):
     const optedOut = contact?.optedOut ?? false;
     if (!keyword && !optedOut) return { outcome: 'ingest' };
     if (keyword?.kind === 'start' && !optedOut) return { outcome: 'ingest' };
-    if (await alreadyStored(tx, m.providerMessageId)) return { outcome: 'duplicate' };
+    if (await findStoredInbound(tx, 'sms', m.providerMessageId)) return { outcome: 'duplicate' };
 
     const contactId = contact?.id ?? (await createContact(tx, m.mobile));
     if (keyword?.kind === 'stop' && !optedOut) {
@@ -86,15 +87,6 @@ export async function handleSubscription(deps: SubscriptionDeps, m: SmsInbound):
   return result.outcome;
 }
 
-async function alreadyStored(tx: Tx, providerMessageId: string): Promise<boolean> {
-  const rows = await tx
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.channel, 'sms'), eq(messages.providerMessageId, providerMessageId), eq(messages.direction, 'in')))
-    .limit(1);
-  return rows.length > 0;
-}
-
 /** A first-ever "STOP" must still be recorded, so the number gets a contact like any new sender would. */
 async function createContact(tx: Tx, mobile: string): Promise<number> {
   const known = await findBeneficiaryByMobile(tx, mobile);
@@ -114,40 +106,13 @@ async function storeWithoutEngine(
   m: SmsInbound,
   reply: { template: string; language: 'ar' | 'en' } | null,
 ): Promise<QueuedReply | undefined> {
-  const [contact] = await tx.select({ beneficiaryId: contacts.beneficiaryId }).from(contacts).where(eq(contacts.id, contactId));
-  const seq = await takeInboundSeq(tx, contactId);
-  let [conversation] = await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(and(eq(conversations.contactId, contactId), ne(conversations.status, 'resolved')))
-    .for('key share');
-  if (!conversation) {
-    [conversation] = await tx
-      .insert(conversations)
-      .values({ contactId, beneficiaryId: contact!.beneficiaryId, channel: 'sms' })
-      .returning({ id: conversations.id });
-  }
-  const now = new Date();
-  await tx.insert(messages).values({
-    conversationId: conversation!.id,
-    direction: 'in',
-    channel: 'sms',
-    seq,
-    providerMessageId: m.providerMessageId,
-    author: 'beneficiary',
-    text: m.text,
-    payload: { media: [] },
-    status: 'processed',
-    receivedAt: now,
-    processedAt: now,
-  });
-  await tx.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, conversation!.id));
+  const { conversationId } = await storeProcessedInbound(tx, { contactId, channel: 'sms', providerMessageId: m.providerMessageId, text: m.text });
   if (!reply) return undefined;
   const text = renderer.text(reply.template, reply.language, 'sms');
   const [out] = await tx
     .insert(messages)
     .values({
-      conversationId: conversation!.id,
+      conversationId,
       direction: 'out',
       channel: 'sms',
       author: 'system',
@@ -156,5 +121,5 @@ async function storeWithoutEngine(
       status: 'queued',
     })
     .returning({ id: messages.id });
-  return { id: out!.id, channel: 'sms', conversationId: conversation!.id };
+  return { id: out!.id, channel: 'sms', conversationId };
 }

@@ -13,9 +13,9 @@ import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { DocumentStore } from '../../documents/document-store';
 import { parseSaudiMobile } from '../../identity/saudi-mobile';
-import { cutText, toStorableText } from '../../text/storable-text';
+import { cutText } from '../../text/storable-text';
 import type { InboundMessageInput } from '../../messages/inbound-message';
-import type { IngestResult } from '../../pipeline/ingest';
+import { findStoredInbound, type IngestResult } from '../../pipeline/ingest';
 import type { Db } from '../../store/database';
 import { contacts, conversations, messages } from '../../store/schema';
 import { fetchTelegramFile } from './telegram-files';
@@ -99,16 +99,6 @@ export function createTelegramInbound(deps: TelegramInboundDeps): TelegramInboun
     return claimed === 'OK' || (await deps.redis.get(key)) === event.callbackQueryId;
   };
 
-  /** Looked up as ingest stores it: a callback id is the sender's text and may hold a NUL PostgreSQL refuses. */
-  const isStored = async (providerMessageId: string): Promise<boolean> => {
-    const [row] = await deps.db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(and(eq(messages.channel, 'telegram'), eq(messages.direction, 'in'), eq(messages.providerMessageId, toStorableText(providerMessageId))))
-      .limit(1);
-    return row !== undefined;
-  };
-
   const messageInput = async (event: Extract<TelegramEvent, { kind: 'message' }>): Promise<InboundMessageInput> => {
     let text = event.command ? deps.commandWords[event.command] : event.text;
     if (text.length > MAX_INBOUND_TEXT) {
@@ -161,7 +151,7 @@ export function createTelegramInbound(deps: TelegramInboundDeps): TelegramInboun
         case 'choice': {
           if (!(await isFreshChoice(event))) {
             // Our reply to this very tap outdates its keyboard: a redelivery of it is a duplicate, already answered.
-            if (await isStored(event.providerMessageId)) return 'duplicate';
+            if (await findStoredInbound(deps.db, 'telegram', event.providerMessageId)) return 'duplicate';
             quietly('answerCallbackQuery', () => telegram.answerCbQuery(event.callbackQueryId));
             dropKeyboard(event.chatId, event.keyboardMessageId);
             return 'stale-button';

@@ -20,6 +20,17 @@ export function announceSeed(file: string): void {
   console.log(`${file}: FUZZ_SEED=${FUZZ_SEED} (set FUZZ_SEED to replay, FUZZ_RUNS_SCALE to run more)`);
 }
 
+/** How JSON is nested in the deep-nesting cases: arrays (`[[1]]`) and objects (`{"a":{"a":1}}`). */
+export const NESTINGS = [
+  ['[', ']'],
+  ['{"a":', '}'],
+] as const;
+
+/** `inner` wrapped `depth` times in `nesting`'s brackets. */
+export function nested(depth: number, [open, close]: readonly [string, string], inner = '1'): string {
+  return open.repeat(depth) + inner + close.repeat(depth);
+}
+
 export const SQL_INJECTION = ["'; drop table messages; --", "1' OR '1'='1", 'Robert"); DELETE FROM contacts; --', '\\x27; SELECT pg_sleep(10); --', '$$; TRUNCATE beneficiaries; $$'];
 export const TEMPLATE_INJECTION = ['{orgName}', '{0, plural, one {#} other {# #}}', '{contactName, select, other {{orgName}}}', '{{contactName}}', '${process.exit(1)}', "'{'", '{', '}}}{{{', '<%= 7*7 %>'];
 export const MARKUP_INJECTION = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", '<a href="javascript:alert(1)">x</a>', '</textarea><script>x</script>', '`${1}`'];
