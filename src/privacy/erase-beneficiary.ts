@@ -63,15 +63,15 @@ export type ErasureHold = Awaited<ReturnType<typeof erasureHold>>;
 
 /**
  * What an erasure does to a decided request, shared with retention, which does the same to a request the erasure
- * held once it is decided. Returns the storage keys of the deleted documents' files, for `removeUnreferencedFiles`
- * after the commit.
+ * held once it is decided. Returns the storage keys of the deleted documents' files, one per document, for
+ * `removeUnreferencedFiles` after the commit.
  */
-export async function anonymiseDecidedRequests(tx: Tx, requestIds: number[], now: Date): Promise<{ documentsRemoved: number; fileKeys: string[] }> {
-  if (!requestIds.length) return { documentsRemoved: 0, fileKeys: [] };
+export async function anonymiseDecidedRequests(tx: Tx, requestIds: number[], now: Date): Promise<string[]> {
+  if (!requestIds.length) return [];
   const docs = await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, requestIds)).returning({ key: requestDocuments.storageKey });
   // The type, status, dates and reference stay for the charity's statistics; the answers and the sealed ID go.
   await tx.update(requests).set({ answers: { erasedAt: now.toISOString() }, nationalIdSealed: '', nationalIdHash: '' }).where(inArray(requests.id, requestIds));
-  return { documentsRemoved: docs.length, fileKeys: docs.map((d) => d.key) };
+  return docs.map((d) => d.key);
 }
 
 /**
@@ -99,9 +99,8 @@ export async function eraseBeneficiaryRecords(tx: Tx, beneficiaryId: number, now
     await tx.update(conversations).set({ state: {}, resolutionNote: null }).where(inArray(conversations.id, conversationIds));
     await tx.update(emailThreads).set({ subject: null }).where(inArray(emailThreads.conversationId, conversationIds));
   }
-  const anonymised = await anonymiseDecidedRequests(tx, closedIds, now);
-  const documentsRemoved = anonymised.documentsRemoved;
-  fileKeys.push(...anonymised.fileKeys);
+  const documentKeys = await anonymiseDecidedRequests(tx, closedIds, now);
+  fileKeys.push(...documentKeys);
   await tx.update(surveys).set({ comment: null }).where(eq(surveys.beneficiaryId, beneficiaryId));
   await tx.update(followUpTasks).set({ comment: null }).where(eq(followUpTasks.beneficiaryId, beneficiaryId));
   await tx.update(notes).set({ text: ERASED }).where(eq(notes.beneficiaryId, beneficiaryId));
@@ -128,7 +127,7 @@ export async function eraseBeneficiaryRecords(tx: Tx, beneficiaryId: number, now
     messages: messageCount,
     requestsAnonymised: closed.map((r) => r.referenceNumber),
     requestsHeld: held.map((r) => r.referenceNumber),
-    documentsRemoved,
+    documentsRemoved: documentKeys.length,
     filesRemoved: 0,
     kept: ['audit log', 'consent records', ...(held.length ? ['requests under study (until decided)'] : [])],
   };

@@ -91,8 +91,8 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
         .where(and(closed, isNotNull(beneficiaries.erasedAt), ne(requests.nationalIdSealed, '')))
         .for('update', { of: requests })
     ).map((r) => r.id);
-    const held = await anonymiseDecidedRequests(tx, heldIds, now);
-    fileKeys.push(...held.fileKeys);
+    const heldDocumentKeys = await anonymiseDecidedRequests(tx, heldIds, now);
+    fileKeys.push(...heldDocumentKeys);
     const docRequestIds = (await tx.select({ id: requests.id }).from(requests).where(and(closed, lt(requests.updatedAt, before(now, policy.documentsDays))))).map((r) => r.id);
     const deletedDocs = docRequestIds.length
       ? await tx.delete(requestDocuments).where(inArray(requestDocuments.requestId, docRequestIds)).returning({ key: requestDocuments.storageKey })
@@ -115,7 +115,7 @@ export async function applyRetention(db: Db, documents: DocumentStore, policy: R
       messagesAnonymised: anonymised.length,
       conversationStatesCleared: states.length,
       idleConversationStatesCleared: idleStates.length,
-      documentsDeleted: deletedDocs.length + held.documentsRemoved,
+      documentsDeleted: deletedDocs.length + heldDocumentKeys.length,
       filesRemoved: 0,
       surveyCommentsRemoved: comments.length,
       requestsAnonymised: anonymisedRequests.length,
