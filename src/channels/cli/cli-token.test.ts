@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bearerTokenMatches, cliChannelToken, cliChannelTokenFromEnv } from './cli-token';
@@ -21,6 +21,10 @@ describe('cli channel token', () => {
       expect(cliChannelTokenFromEnv({ SECRET_KEY: undefined, DATA_DIR: dir })).toBe(cliChannelToken('c'.repeat(64)));
       expect(cliChannelTokenFromEnv({ SECRET_KEY: key, DATA_DIR: dir })).toBe(cliChannelToken(key));
       expect(cliChannelTokenFromEnv({ SECRET_KEY: undefined, DATA_DIR: path.basename(dir) }, path.dirname(dir))).toBe(cliChannelToken('c'.repeat(64)));
+      // With neither, it says so and writes no key of its own.
+      const empty = path.join(dir, 'empty');
+      expect(() => cliChannelTokenFromEnv({ SECRET_KEY: undefined, DATA_DIR: empty })).toThrow(/no SECRET_KEY is set and there is no key file/);
+      expect(existsSync(empty)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,10 +19,11 @@ export function cliChannelToken(secretKey: string): string {
 
 /**
  * The token as the server computes it, from the same configuration: SECRET_KEY, else the key file in DATA_DIR
- * (resolved against `root`, the server's working directory). Throws when the key file cannot be read.
+ * (resolved against `root`, the server's working directory). Throws when there is neither, and never writes a
+ * key file of its own: a chat pointed at another machine's Wasl would otherwise leave one here.
  */
 export function cliChannelTokenFromEnv(env: Pick<Env, 'SECRET_KEY' | 'DATA_DIR'>, root: string = process.cwd()): string {
-  return cliChannelToken(resolveSecretKey({ secretKey: env.SECRET_KEY, dataDir: path.resolve(root, env.DATA_DIR) }).key);
+  return cliChannelToken(resolveSecretKey({ secretKey: env.SECRET_KEY, dataDir: path.resolve(root, env.DATA_DIR), readOnly: true }).key);
 }
 
 /** Whether an `authorization` header carries `Bearer <token>`. */
