@@ -41,6 +41,7 @@ import { createEngineWorker, createOutboundWorker } from '../queue/workers';
 import { startSurveysRole } from '../surveys/surveys-worker';
 import { STAFF_NOTIFY_QUEUE } from '../staff/staff-notify';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
+import { startPgliteAutovacuum } from '../store/pglite-autovacuum';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
 import type { FastifyInstance } from 'fastify';
@@ -60,6 +61,8 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
+  /** How often the embedded database is checked for tables to vacuum (PGlite only); default a minute. */
+  pgliteAutovacuumEveryMs?: number;
   /** The nightly retention job (engine role); false: not scheduled (tools). */
   retention?: false;
   /** Where the default logger writes (tests capture it); lines are masked either way. */
@@ -118,6 +121,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const runsEveryCoreRole = (['web', 'engine', 'outbound'] as const).every((r) => roles.includes(r));
     if (database.kind === 'pglite' && !runsEveryCoreRole) {
       log.warn('ROLES splits Wasl across processes, but the embedded PGlite database serves one process only; use DATABASE_URL');
+    }
+    if (database.kind === 'pglite') {
+      const autovacuum = startPgliteAutovacuum({ db: database.db, log }, { everyMs: opts.pgliteAutovacuumEveryMs ?? 60_000 });
+      closers.push(async () => autovacuum.stop());
     }
     await syncFlowRevisions(database.db, content.flows);
 
