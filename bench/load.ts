@@ -345,6 +345,47 @@ async function stagePercentile(wasl: TestWasl, fraction: number, only?: { inboun
   return { engine: Number(row.engine), outbound: Number(row.outbound) };
 }
 
+/**
+ * Where the open loop's slowest 1 % spent their time, as medians over those messages: posted → stored (HTTP,
+ * limits, ingest), stored → processed (drain queue and drain), processed → reply written, reply written → sent
+ * (send queue and send). And how many distinct half-seconds they were posted in: a few means stalls (a pause,
+ * a checkpoint), many means the tail is spread through the phase.
+ */
+async function tailComposition(wasl: TestWasl, sent: Sent[]): Promise<TailComposition> {
+  const r = await wasl.database.db.execute<{ text: string; stored: string; processed: string; written: string; sent: string }>(sql`
+    select i.text,
+           extract(epoch from i.created_at) * 1000 as stored, extract(epoch from i.processed_at) * 1000 as processed,
+           extract(epoch from o.created_at) * 1000 as written, extract(epoch from o.sent_at) * 1000 as sent
+    from messages i join messages o on o.conversation_id = i.conversation_id and o.direction = 'out' and o.text = 'echo: ' || i.text
+    where i.direction = 'in' and i.text like '% @%' and o.sent_at is not null`);
+  const at = new Map((r as unknown as { rows: { text: string; stored: string; processed: string; written: string; sent: string }[] }).rows.map((row) => [row.text, row]));
+  const timed = sent.flatMap((s) => {
+    const row = at.get(s.text);
+    if (!row) return [];
+    const [stored, processed, written, sentAt] = [row.stored, row.processed, row.written, row.sent].map(Number) as [number, number, number, number];
+    return [{ postedAt: s.postedAt, total: sentAt - s.postedAt, ingest: stored - s.postedAt, engine: processed - stored, write: written - processed, send: sentAt - written }];
+  });
+  const slowest = timed.sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.ceil(timed.length / 100)));
+  const median = (pick: (t: (typeof timed)[number]) => number) => pct(slowest.map(pick).sort((a, b) => a - b), 50);
+  return {
+    count: slowest.length,
+    ingest: median((t) => t.ingest),
+    engine: median((t) => t.engine),
+    write: median((t) => t.write),
+    send: median((t) => t.send),
+    halfSeconds: new Set(slowest.map((t) => Math.floor(t.postedAt / 500))).size,
+  };
+}
+
+interface TailComposition {
+  count: number;
+  ingest: number;
+  engine: number;
+  write: number;
+  send: number;
+  halfSeconds: number;
+}
+
 export interface LoadResult {
   engineP50: number;
   outboundP50: number;
@@ -361,7 +402,7 @@ export interface LoadResult {
   roles: Record<string, { cpuS: number; peakRssMb: number }>;
   dbBytesPer10k: number;
   /** The open-loop phase at half the measured throughput. */
-  half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number };
+  half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number; tail: TailComposition };
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
 }
 
@@ -507,9 +548,10 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const housekeeping = await watch?.stop();
     const halfLat = await latencies(wasl, halfSent);
     const halfStages = await stagePercentile(wasl, 0.99, { inbound: '% @%', outbound: 'echo: % @%' });
+    const tail = await tailComposition(wasl, halfSent);
     return {
       gc,
-      half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound },
+      half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound, tail },
       delivery: await deliveryCheck(wasl),
       engineP50: median.engine,
       outboundP50: median.outbound,
@@ -743,6 +785,13 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put('Load: open loop at half that throughput — rate / messages', 'msg/s / n', column, `${fmt(r.half.perS, 1)} / ${fmt(r.half.count)}`);
       put('Load: open loop at half — receipt → reply p50 / p95 / p99', 'ms', column, `${fmt(r.half.p50)} / ${fmt(r.half.p95)} / ${fmt(r.half.p99)}`);
       put('Load: open loop at half — stage p99: stored → processed / reply written → sent', 'ms', column, `${fmt(r.half.engineP99)} / ${fmt(r.half.outboundP99)}`);
+      const t = r.half.tail;
+      put(
+        `Load: open loop at half — its slowest 1 % (medians): posted → stored / → processed / → reply written / → sent; posted in n half-seconds`,
+        'ms / n',
+        column,
+        `${fmt(t.ingest)} / ${fmt(t.engine)} / ${fmt(t.write)} / ${fmt(t.send)}; ${t.count} in ${t.halfSeconds}`,
+      );
       if (r.half.housekeeping) {
         const h = r.half.housekeeping;
         put('Load: open loop at half — autovacuum busy / checkpoints started', '% / n', column, `${fmt(100 * h.autovacuumShare)} / ${h.checkpoints}`);
