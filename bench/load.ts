@@ -401,6 +401,8 @@ export interface LoadResult {
   p99: number;
   roles: Record<string, { cpuS: number; peakRssMb: number }>;
   dbBytesPer10k: number;
+  /** Write-ahead log written per message answered in the saturating phase. */
+  walBytesPerMessage: number;
   /** The open-loop phase at half the measured throughput. */
   half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number; tail: TailComposition };
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
@@ -499,6 +501,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const selfBefore = split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS;
     const before = new Map<string, number>(children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number]));
     const dbBefore = await dbBytes(wasl);
+    const walBefore = await walPosition(wasl);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const redisCpu = await redisCpuSince();
     const replies = SHAPE === 'conversation' ? await ReplyWatcher.start(wasl.prefix) : null;
@@ -519,6 +522,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     if (redisS !== null) roles['Redis server'] = { cpuS: redisS, peakRssMb: NaN };
     const [conv] = await wasl.database.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(conversations);
     const dbAfter = await dbBytes(wasl);
+    const walBytesPerMessage = ((await walPosition(wasl)) - walBefore) / (CONTACTS * (EACH + 1));
     // Every message a person sent was answered — the first one (which opens the echo flow, with four replies)
     // as much as the echoes — so all of them count, as every job counts in the echo. (Until 2026-12-04 only the
     // echoes were counted: 3 of 4 messages at the default load.)
@@ -564,6 +568,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
       p99: pct(lat, 99),
       roles,
       dbBytesPer10k: ((dbAfter - dbBefore) / Math.max(1, conv!.n)) * 10_000,
+      walBytesPerMessage,
     };
   } finally {
     if (process.env.BENCH_PROFILE_DIR) await collectProfiles(children.map((c) => c.child));
@@ -585,6 +590,15 @@ async function messagesPerDrain(wasl: TestWasl): Promise<number> {
 async function dbBytes(wasl: TestWasl): Promise<number> {
   const r = await wasl.database.db.execute<{ size: string }>(sql`select pg_database_size(current_database())::text as size`);
   return Number((r as unknown as { rows: { size: string }[] }).rows[0]!.size);
+}
+
+/**
+ * Where the write-ahead log stands, in bytes. Server-wide on PostgreSQL: the benchmark's database is the only one
+ * written while it runs.
+ */
+async function walPosition(wasl: TestWasl): Promise<number> {
+  const r = await wasl.database.db.execute<{ at: string }>(sql`select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text as at`);
+  return Number((r as unknown as { rows: { at: string }[] }).rows[0]!.at);
 }
 
 /** Which echoes run (LOAD_ECHO): the boundary echo, the queue-only echo, or both (the default). */
@@ -782,6 +796,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       put('Load: stage p50 — stored → processed by the engine', 'ms', column, fmt(r.engineP50));
       put('Load: stage p50 — reply written → sent by the outbound worker', 'ms', column, fmt(r.outboundP50));
       put('Load: database growth per 10k conversations', 'MB', column, fmt(r.dbBytesPer10k / 1024 / 1024, 1));
+      put('Load: write-ahead log written per message answered', 'kB', column, fmt(r.walBytesPerMessage / 1024, 1));
       put('Load: open loop at half that throughput — rate / messages', 'msg/s / n', column, `${fmt(r.half.perS, 1)} / ${fmt(r.half.count)}`);
       put('Load: open loop at half — receipt → reply p50 / p95 / p99', 'ms', column, `${fmt(r.half.p50)} / ${fmt(r.half.p95)} / ${fmt(r.half.p99)}`);
       put('Load: open loop at half — stage p99: stored → processed / reply written → sent', 'ms', column, `${fmt(r.half.engineP99)} / ${fmt(r.half.outboundP99)}`);

@@ -42,6 +42,7 @@ import { startSurveysRole } from '../surveys/surveys-worker';
 import { STAFF_NOTIFY_QUEUE } from '../staff/staff-notify';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
 import { startPgliteAutovacuum } from '../store/pglite-autovacuum';
+import { startPgliteCheckpointer } from '../store/pglite-checkpointer';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
 import type { FastifyInstance } from 'fastify';
@@ -61,8 +62,11 @@ export interface StartOptions {
   /** The channels to consider; defaults to every registered channel. */
   channelModules?: readonly ChannelModule[];
   sweeper?: { everyMs: number; olderThanMs: number } | false;
-  /** How often the embedded database is checked for tables to vacuum (PGlite only); default a minute. */
-  pgliteAutovacuumEveryMs?: number;
+  /**
+   * How often the embedded database is checked for tables to vacuum and for a checkpoint due (PGlite only, which
+   * runs neither autovacuum nor a checkpointer); default a minute.
+   */
+  pgliteHousekeepingEveryMs?: number;
   /** The nightly retention job (engine role); false: not scheduled (tools). */
   retention?: false;
   /** Where the default logger writes (tests capture it); lines are masked either way. */
@@ -123,8 +127,13 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       log.warn('ROLES splits Wasl across processes, but the embedded PGlite database serves one process only; use DATABASE_URL');
     }
     if (database.kind === 'pglite') {
-      const autovacuum = startPgliteAutovacuum({ db: database.db, log }, { everyMs: opts.pgliteAutovacuumEveryMs ?? 60_000 });
-      closers.push(async () => autovacuum.stop());
+      const every = { everyMs: opts.pgliteHousekeepingEveryMs ?? 60_000 };
+      const autovacuum = startPgliteAutovacuum({ db: database.db, log }, every);
+      const checkpointer = startPgliteCheckpointer({ db: database.db, log }, every);
+      closers.push(async () => {
+        autovacuum.stop();
+        checkpointer.stop();
+      });
     }
     await syncFlowRevisions(database.db, content.flows);
 

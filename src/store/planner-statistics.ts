@@ -10,7 +10,7 @@
  * the planner last counted its rows replans every connection's statements on it. Steady deployments grow slower
  * than autovacuum analyzes, and this finds nothing to do.
  *
- * PostgreSQL only: PGlite plans each execution of a statement anew (store/pglite-prepared.ts), and has no autovacuum.
+ * PostgreSQL only: PGlite plans each execution of a statement anew (store/pglite-prepared.ts).
  */
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
