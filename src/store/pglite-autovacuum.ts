@@ -10,7 +10,8 @@
  * This does, for the tables of the embedded database, what autovacuum does on a server and by the same rules
  * (PostgreSQL's "The Autovacuum Daemon", with the server's own settings): VACUUM a table once its dead rows
  * pass `autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor × rows`, or its rows inserted since the
- * last vacuum pass the insert threshold (which keeps the visibility map and freezing current); ANALYZE it once
+ * last vacuum pass the insert threshold (which keeps the visibility map and freezing current), or its oldest
+ * unfrozen transaction id is older than `autovacuum_freeze_max_age` (against wraparound); ANALYZE it once
  * its changes since the last analyze pass `autovacuum_analyze_threshold + autovacuum_analyze_scale_factor ×
  * rows`. One backend means a VACUUM holds every other query of the process while it runs; the thresholds make
  * that rare, and a vacuum only reads the pages changed since the last one.
@@ -35,14 +36,16 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
   await db.execute(sql`select pg_stat_force_next_flush()`);
   const result = await db.execute<{ relname: string; vacuum: boolean; analyze: boolean }>(sql`
     with t as (
-      select s.relname, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze, greatest(c.reltuples, 0) as rows
+      select s.relname, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze, greatest(c.reltuples, 0) as rows,
+             age(c.relfrozenxid) as xid_age
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid
       where s.schemaname = current_schema()
     )
     select relname,
       n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * rows
         or n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8
-                                + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * rows as vacuum,
+                                + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * rows
+        or xid_age > current_setting('autovacuum_freeze_max_age')::float8 as vacuum,
       n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8 + current_setting('autovacuum_analyze_scale_factor')::float8 * rows as analyze
     from t order by relname`);
   const rows = (result as unknown as { rows: { relname: string; vacuum: boolean; analyze: boolean }[] }).rows;
