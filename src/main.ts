@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadEnv } from './config/load-config';
 import { startWasl } from './app/start-wasl';
 import { FileProblemsError, formatProblem } from './yaml/read-yaml';
-import { DataDirectoryLockedError } from './store/database';
+import { DataDirectoryLockedError, EmbeddedDatabaseUnreadableError } from './store/database';
 import { maskPersonalText } from './observability/mask-personal-data';
 
 /** Start-up and crash output goes to stderr outside pino, so it is masked here: a stack can quote an answer. */
@@ -49,7 +49,7 @@ main().catch((err: unknown) => {
   if (err instanceof FileProblemsError) {
     fail('Wasl cannot start: the flows, templates or profile have problems:');
     for (const p of err.problems) fail(`  ${formatProblem(p)}`);
-  } else if (err instanceof ConfigError || err instanceof DataDirectoryLockedError) {
+  } else if (err instanceof ConfigError || err instanceof DataDirectoryLockedError || err instanceof EmbeddedDatabaseUnreadableError) {
     fail(`Wasl cannot start: ${err.message}`);
   } else {
     fail(`Wasl cannot start: ${errorText(err)}`);

@@ -3,30 +3,17 @@
  * error can quote personal data: here PostgreSQL quotes a database name that holds a national ID. The output says
  * why Wasl stopped, masked, and the process exits 1.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from './support/harness';
-
-function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(projectRoot, 'src', 'main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
-}
+import { runMainToExit } from './support/wasl-process';
 
 describe('npm start that cannot start', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wasl-crash-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('says why, masks the national ID the error quotes, and exits 1', async () => {
-    const { code, output } = await runMain({
+    const { code, output } = await runMainToExit({
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/applicant_1012345678',
       DATA_DIR: dataDir,
       SECRET_KEY: 'a'.repeat(64),

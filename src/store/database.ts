@@ -69,7 +69,9 @@ async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
   try {
-    const client = await PGlite.create(dir);
+    const client = await PGlite.create(dir).catch((err: unknown) => {
+      throw new EmbeddedDatabaseUnreadableError(dir, err);
+    });
     await readyForNamedStatements(client);
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
@@ -103,6 +105,23 @@ export class DataDirectoryLockedError extends Error {
         'stop the other Wasl, or set DATABASE_URL to a PostgreSQL server to run several processes.',
     );
     this.name = 'DataDirectoryLockedError';
+  }
+}
+
+/**
+ * PGlite could not open its directory. Its own errors name neither the directory nor a cause ("PGlite failed to
+ * initialize properly", or a WebAssembly "Aborted()"); what causes them in practice is a directory damaged by a
+ * power loss (PGlite never calls fsync) or a full disk, or one written by another PostgreSQL major version.
+ */
+export class EmbeddedDatabaseUnreadableError extends Error {
+  constructor(readonly dir: string, cause: unknown) {
+    super(
+      `the embedded database in ${dir} could not be opened (PGlite: ${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'If the machine lost power or its disk filled, the directory may be damaged: restore the last backup into DATA_DIR ' +
+        '(README, "Backup and restore"), or start on PostgreSQL with DATABASE_URL. The directory is left as it is.',
+      { cause },
+    );
+    this.name = 'EmbeddedDatabaseUnreadableError';
   }
 }
 

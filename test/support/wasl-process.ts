@@ -57,3 +57,16 @@ export function startWaslProcess(env: Record<string, string>): Promise<WaslProce
     });
   });
 }
+
+/** Runs `npm start`'s `src/main.ts` until it exits (one that cannot start); its exit code and all it printed. */
+export function runMainToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
