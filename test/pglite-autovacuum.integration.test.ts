@@ -86,6 +86,11 @@ describe('vacuuming the embedded database', () => {
     expect((await tableStats(database.db, 'contacts')).dead).toBe(2_000);
     expect((await vacuumWhereDue(database.db)).vacuumed).toEqual(['contacts']);
     expect((await tableStats(database.db, 'contacts')).dead).toBe(0);
+    // Analyzed after it, at the pass's statistics target (20): a histogram of 2,000 distinct ids has 21 bounds,
+    // where a server's default (100) would give it 101.
+    const r = await database.db.execute(sql`
+      select array_length(histogram_bounds::text::text[], 1) as bounds from pg_stats where tablename = 'contacts' and attname = 'channel_user_id'`);
+    expect((r as unknown as { rows: { bounds: number }[] }).rows[0]!.bounds).toBe(21);
   });
 
   it('leaves alone a table whose changes are below the thresholds, and analyzes one whose changes are not', async () => {
