@@ -3,10 +3,14 @@
  * a real intake at trace level), and the activity metrics (messages per channel and direction, job latency,
  * handoffs, survey responses) on `/metrics`.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { Pool } from 'pg';
 import type { ChannelRuntime } from '../src/channels/channel-module';
 import { createLogger } from '../src/observability/logger';
 import { metrics, readiness } from '../src/observability/probes';
+import type { Db } from '../src/store/database';
 import { messages, surveys } from '../src/store/schema';
 import { sendSurveyNow } from '../src/surveys/survey-triggers';
 import { signedIn } from './console-client';
@@ -109,6 +113,29 @@ describe('operations endpoints on a real Wasl', () => {
     expect(text).toContain('wasl_handoffs_total 1');
     expect(text).toContain('wasl_conversations{status="waiting"} 1');
     expect(text).toContain('wasl_survey_responses_total 0');
+    // And what the database takes on disk, the server's log included (this test's role may list it).
+    const [size] = ((await wasl.database.db.execute(sql`select pg_database_size(current_database())::float8 as bytes`)) as unknown as { rows: { bytes: number }[] }).rows;
+    const reported = Number(/^wasl_database_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(Math.abs(reported - size!.bytes)).toBeLessThan(0.2 * size!.bytes);
+    expect(text).toMatch(/^wasl_database_wal_bytes [1-9]\d*$/m);
+  });
+
+  it('leaves out of /metrics what a role without the rights cannot read, and still answers', async () => {
+    const role = `wasl_metrics_${randomUUID().slice(0, 8)}`;
+    await wasl.database.db.execute(sql.raw(`create role ${role} login`));
+    const url = new URL(wasl.databaseUrl!);
+    url.username = role;
+    const pool = new Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      const text = await metrics({ db: drizzle({ client: pool }) as unknown as Db, redis: wasl.redis, queues: [], channels: new Map() });
+      expect(text).toContain('wasl_ready{check="database",state="ok"} 1');
+      expect(text).toMatch(/^wasl_database_bytes [1-9]\d*$/m); // any role may ask a database's size
+      expect(text).not.toContain('wasl_database_wal_bytes'); // listing the log takes pg_monitor
+      expect(text).not.toContain('wasl_conversations'); // no rights on the tables either
+    } finally {
+      await pool.end();
+      await wasl.database.db.execute(sql.raw(`drop role ${role}`));
+    }
   });
 
   it('counts every handoff, also of a conversation handed off before, and never counts down', async () => {

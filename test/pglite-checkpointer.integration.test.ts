@@ -4,6 +4,8 @@
  * recycled.
  */
 import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { metrics } from '../src/observability/probes';
 import { openMemoryPglite, type Database, type Db } from '../src/store/database';
 import { checkpointIfDue, checkpointPolicy } from '../src/store/pglite-checkpointer';
 
@@ -78,5 +80,17 @@ describe('checkpoints of the embedded database', () => {
     expect(taken.every((bytes) => bytes >= 16 * MB)).toBe(true);
     // 200 MB written; what is kept is PostgreSQL's min_wal_size (80 MB) and about a checkpoint's distance.
     expect(await walOnDisk(database.db)).toBeLessThan(120 * MB);
+  });
+
+  it('reports the log on disk on /metrics, where an operator can alert on it', async () => {
+    await writeLog(database.db, 20);
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const text = await metrics({ db: database.db, redis, queues: [], channels: new Map() });
+      expect(Number(/^wasl_database_wal_bytes (\d+)$/m.exec(text)?.[1])).toBe(await walOnDisk(database.db));
+      expect(text).toMatch(/^wasl_database_bytes [1-9]\d*$/m);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

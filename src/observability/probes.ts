@@ -75,7 +75,27 @@ export async function metrics(deps: ProbeDeps): Promise<string> {
     for (const [state, n] of Object.entries(counts)) lines.push(`wasl_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
   }
   lines.push(...(await activityLines(deps)));
+  lines.push(...(await storageLines(deps.db)));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the database takes on disk, for an alert on a disk filling up: its tables and indexes, and the
+ * write-ahead log where this role may list it (PGlite always; PostgreSQL for a superuser or `pg_monitor`, and
+ * then the server's whole log, shared by its databases). Either is left out when it cannot be read.
+ */
+async function storageLines(db: Db): Promise<string[]> {
+  const bytes = async (query: ReturnType<typeof sql>) =>
+    db
+      .execute(query)
+      .then((r) => Number((r as unknown as { rows: { bytes: number }[] }).rows[0]!.bytes))
+      .catch(() => null);
+  const lines: string[] = [];
+  const size = await bytes(sql`select pg_database_size(current_database())::float8 as bytes`);
+  if (size !== null) lines.push('# HELP wasl_database_bytes The database on disk: tables, indexes, their free space.', '# TYPE wasl_database_bytes gauge', `wasl_database_bytes ${size}`);
+  const wal = await bytes(sql`select coalesce(sum(size), 0)::float8 as bytes from pg_ls_waldir()`);
+  if (wal !== null) lines.push('# HELP wasl_database_wal_bytes The write-ahead log on disk (on PostgreSQL, the whole server\'s).', '# TYPE wasl_database_wal_bytes gauge', `wasl_database_wal_bytes ${wal}`);
+  return lines;
 }
 
 const label = (v: string) => v.replace(/["\\\n]/g, ' ');
