@@ -113,7 +113,7 @@ describe('Wasl on PGlite', () => {
   });
 
   it('vacuums its database by itself', async () => {
-    wasl = await startTestWasl({ db: 'pglite', options: { pgliteHousekeepingEveryMs: 200 } });
+    wasl = await startTestWasl({ db: 'pglite', options: { pgliteHousekeeping: { everyMs: 200 } } });
     const db = wasl.database.db;
     await seedContacts(db, 500);
     await db.execute(sql`update contacts set verified_mobile = '9665' || id`);

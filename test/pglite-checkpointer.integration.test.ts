@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { metrics } from '../src/observability/probes';
 import { openMemoryPglite, type Database, type Db } from '../src/store/database';
 import { checkpointIfDue, checkpointPolicy } from '../src/store/pglite-checkpointer';
+import { startTestWasl, waitFor, type TestWasl } from './support/harness';
 
 const MB = 1024 * 1024;
 
@@ -92,5 +93,20 @@ describe('checkpoints of the embedded database', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('Wasl on PGlite', () => {
+  let wasl: TestWasl | undefined;
+  afterEach(async () => {
+    await wasl?.stop();
+  });
+
+  it('takes its checkpoints by itself', async () => {
+    wasl = await startTestWasl({ db: 'pglite', options: { pgliteHousekeeping: { everyMs: 200, checkpoint: { afterS: 3_600, afterWalBytes: 2 * MB } } } });
+    const db = wasl.database.db;
+    const start = await lastCheckpoint(db);
+    await writeLog(db, 4);
+    await waitFor('a checkpoint', async () => (await lastCheckpoint(db)).redo !== start.redo, 20_000);
   });
 });

@@ -42,7 +42,7 @@ import { startSurveysRole } from '../surveys/surveys-worker';
 import { STAFF_NOTIFY_QUEUE } from '../staff/staff-notify';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
 import { startPgliteAutovacuum } from '../store/pglite-autovacuum';
-import { startPgliteCheckpointer } from '../store/pglite-checkpointer';
+import { startPgliteCheckpointer, type CheckpointPolicy } from '../store/pglite-checkpointer';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
 import type { FastifyInstance } from 'fastify';
@@ -64,9 +64,9 @@ export interface StartOptions {
   sweeper?: { everyMs: number; olderThanMs: number } | false;
   /**
    * How often the embedded database is checked for tables to vacuum and for a checkpoint due (PGlite only, which
-   * runs neither autovacuum nor a checkpointer); default a minute.
+   * runs neither autovacuum nor a checkpointer): default every minute, checkpoints by PGlite's own settings.
    */
-  pgliteHousekeepingEveryMs?: number;
+  pgliteHousekeeping?: { everyMs: number; checkpoint?: CheckpointPolicy };
   /** The nightly retention job (engine role); false: not scheduled (tools). */
   retention?: false;
   /** Where the default logger writes (tests capture it); lines are masked either way. */
@@ -127,9 +127,9 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       log.warn('ROLES splits Wasl across processes, but the embedded PGlite database serves one process only; use DATABASE_URL');
     }
     if (database.kind === 'pglite') {
-      const every = { everyMs: opts.pgliteHousekeepingEveryMs ?? 60_000 };
-      const autovacuum = startPgliteAutovacuum({ db: database.db, log }, every);
-      const checkpointer = startPgliteCheckpointer({ db: database.db, log }, every);
+      const { everyMs, checkpoint } = opts.pgliteHousekeeping ?? { everyMs: 60_000 };
+      const autovacuum = startPgliteAutovacuum({ db: database.db, log }, { everyMs });
+      const checkpointer = startPgliteCheckpointer({ db: database.db, log }, { everyMs, ...(checkpoint ? { policy: checkpoint } : {}) });
       closers.push(async () => {
         autovacuum.stop();
         checkpointer.stop();

@@ -53,9 +53,9 @@ export async function checkpointIfDue(db: Db, policy: CheckpointPolicy, now = ne
   return walBytes;
 }
 
-/** Checks every `everyMs`, a pass at a time, by the policy of the database's settings. */
-export function startPgliteCheckpointer(deps: { db: Db; log: Logger }, opts: { everyMs: number }): { stop(): void } {
-  let policy: CheckpointPolicy | undefined;
+/** Checks every `everyMs`, a pass at a time, by `policy` or else the policy of the database's settings. */
+export function startPgliteCheckpointer(deps: { db: Db; log: Logger }, opts: { everyMs: number; policy?: CheckpointPolicy }): { stop(): void } {
+  let policy = opts.policy;
   return repeatWithoutOverlap(
     async () => {
       policy ??= await checkpointPolicy(deps.db);
