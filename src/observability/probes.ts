@@ -8,8 +8,9 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChannelRuntime } from '../channels/channel-module';
 import type { ReadinessReport } from '../http/build-server';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { pingDatabase, type Db } from '../store/database';
+import { executeRows } from '../store/execute-rows';
 import { conversations, surveys } from '../store/schema';
 import type { EventCounters } from './event-counters';
 
@@ -85,10 +86,9 @@ export async function metrics(deps: ProbeDeps): Promise<string> {
  * then the server's whole log, shared by its databases). Either is left out when it cannot be read.
  */
 async function storageLines(db: Db): Promise<string[]> {
-  const bytes = async (query: ReturnType<typeof sql>) =>
-    db
-      .execute(query)
-      .then((r) => Number((r as unknown as { rows: { bytes: number }[] }).rows[0]!.bytes))
+  const bytes = (query: SQL) =>
+    executeRows<{ bytes: number }>(db, query)
+      .then(([row]) => Number(row!.bytes))
       .catch(() => null);
   const lines: string[] = [];
   const size = await bytes(sql`select pg_database_size(current_database())::float8 as bytes`);

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { DocumentStore } from '../documents/document-store';
 import type { DbOrTx } from '../store/database';
+import { executeRows } from '../store/execute-rows';
 
 /** Storage keys found in message payloads: a beneficiary's files (`{ media: [{ storageKey }] }`), a researcher's (`{ attachment: { storageKey } }`). */
 export function mediaKeys(payloads: unknown[]): string[] {
@@ -24,7 +25,7 @@ export function mediaKeys(payloads: unknown[]): string[] {
 export async function removeUnreferencedFiles(db: DbOrTx, documents: DocumentStore, keys: readonly string[]): Promise<number> {
   const unique = [...new Set(keys)];
   if (!unique.length) return 0;
-  const result = await db.execute(sql`
+  const result = await executeRows<{ key: string }>(db, sql`
     select k as key from unnest(array[${sql.join(
       unique.map((k) => sql`${k}`),
       sql`, `,
@@ -32,7 +33,7 @@ export async function removeUnreferencedFiles(db: DbOrTx, documents: DocumentSto
     where not exists (select 1 from request_documents where storage_key = k)
       and not exists (select 1 from messages where payload -> 'media' @> jsonb_build_array(jsonb_build_object('storageKey', k)))
       and not exists (select 1 from messages where payload -> 'attachment' ->> 'storageKey' = k)`);
-  const unused = (result as unknown as { rows: { key: string }[] }).rows.map((r) => r.key);
+  const unused = result.map((r) => r.key);
   for (const key of unused) await documents.remove(key);
   return unused.length;
 }

@@ -10,6 +10,7 @@ import { formatGregorian, formatHijri } from '../templating/format-date';
 import type { Language } from '../templating/template-catalog';
 import { auditLog, beneficiaries, requestDocuments, requestReferenceSeq, requests, requestStatusHistory } from '../store/schema';
 import { formatReferenceNumber } from './reference-number';
+import { executeRows } from '../store/execute-rows';
 
 /** Wrong last-four-digit answers allowed per request (across all conversations) before lookups by others stop. */
 export const MAX_IDENTITY_FAILURES = 5;
@@ -51,10 +52,9 @@ export const createRequest: ActionHandler = async (ctx, call) => {
   const attestationTemplate = String(call.args.attestationTemplate ?? '');
   if (!attestationTemplate) throw new Error('requests.create needs `with: { attestationTemplate }` naming the text the applicant accepted');
 
-  const next = await ctx.tx.execute(sql`select nextval(${requestReferenceSeq.seqName}) as value`);
-  // node-postgres and PGlite both return `{ rows }`; the sequence value arrives as text (bigint).
-  const value = (next as unknown as { rows: { value: string }[] }).rows[0]!.value;
-  const referenceNumber = formatReferenceNumber(Number(value));
+  // The sequence value arrives as text (bigint).
+  const [next] = await executeRows<{ value: string }>(ctx.tx, sql`select nextval(${requestReferenceSeq.seqName}) as value`);
+  const referenceNumber = formatReferenceNumber(Number(next!.value));
   // The answers are what the review step showed the applicant — not the flow's control variables — and never
   // a sealed value in clear.
   const reviewed = Object.values(call.flow.steps).flatMap((s) => (s.type === 'review' ? s.fields.map((f) => f.var) : []));

@@ -22,6 +22,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
+import { executeRows } from './execute-rows';
 import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 /** What one pass did: the tables vacuumed (and analyzed after it), and those only analyzed. */
@@ -35,7 +36,7 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
   // The backend hands its counters to the statistics at the end of a transaction, at most once a second; the
   // last second's would otherwise wait for the next pass.
   await db.execute(sql`select pg_stat_force_next_flush()`);
-  const result = await db.execute<{ relname: string; vacuum: boolean; analyze: boolean }>(sql`
+  const rows = await executeRows<{ relname: string; vacuum: boolean; analyze: boolean }>(db, sql`
     with t as (
       select s.relname, s.n_dead_tup, s.n_ins_since_vacuum, s.n_mod_since_analyze, greatest(c.reltuples, 0) as rows,
              age(c.relfrozenxid) as xid_age
@@ -49,7 +50,6 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
         or xid_age > current_setting('autovacuum_freeze_max_age')::float8 as vacuum,
       n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8 + current_setting('autovacuum_analyze_scale_factor')::float8 * rows as analyze
     from t order by relname`);
-  const rows = (result as unknown as { rows: { relname: string; vacuum: boolean; analyze: boolean }[] }).rows;
   const pass: AutovacuumPass = { vacuumed: [], analyzed: [] };
   for (const { relname, vacuum, analyze } of rows) {
     // The name is the catalogue's own; quoted as an identifier, never taken from outside.

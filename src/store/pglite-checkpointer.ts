@@ -16,6 +16,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
+import { executeRows } from './execute-rows';
 import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 /** When a checkpoint is due: this long after the last one, or this much log after it. */
@@ -32,21 +33,19 @@ const WRITTEN_SINCE = 8 * 1024;
 
 /** The policy of PGlite's own settings (`checkpoint_timeout`, `max_wal_size`). */
 export async function checkpointPolicy(db: Db): Promise<CheckpointPolicy> {
-  const r = await db.execute<{ timeout_s: string; max_wal: string }>(sql`
+  const [row] = await executeRows<{ timeout_s: string; max_wal: string }>(db, sql`
     select extract(epoch from current_setting('checkpoint_timeout')::interval)::text as timeout_s,
            pg_size_bytes(current_setting('max_wal_size'))::text as max_wal`);
-  const row = (r as unknown as { rows: { timeout_s: string; max_wal: string }[] }).rows[0]!;
-  return { afterS: Number(row.timeout_s), afterWalBytes: Number(row.max_wal) / 2 };
+  return { afterS: Number(row!.timeout_s), afterWalBytes: Number(row!.max_wal) / 2 };
 }
 
 /** Takes a checkpoint if `policy` says one is due; returns the log it covered, in bytes, or null if none was due. */
 export async function checkpointIfDue(db: Db, policy: CheckpointPolicy, now = new Date()): Promise<number | null> {
-  const r = await db.execute<{ wal_bytes: string; at: string }>(sql`
+  const [row] = await executeRows<{ wal_bytes: string; at: string }>(db, sql`
     select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::text as wal_bytes, extract(epoch from checkpoint_time)::text as at
     from pg_control_checkpoint()`);
-  const row = (r as unknown as { rows: { wal_bytes: string; at: string }[] }).rows[0]!;
-  const walBytes = Number(row.wal_bytes);
-  const ageS = now.getTime() / 1000 - Number(row.at);
+  const walBytes = Number(row!.wal_bytes);
+  const ageS = now.getTime() / 1000 - Number(row!.at);
   const due = walBytes >= policy.afterWalBytes || (ageS >= policy.afterS && walBytes > WRITTEN_SINCE);
   if (!due) return null;
   await db.execute(sql`checkpoint`);

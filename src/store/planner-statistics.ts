@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
+import { executeRows } from './execute-rows';
 import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 /** The tables every message writes, and the statements of the hot path read. */
@@ -34,11 +35,11 @@ const GROWTH = 2;
 
 /** ANALYZEs the hot tables that grew enough since the planner last counted them; returns their names. */
 export async function refreshPlannerStatistics(db: Db): Promise<string[]> {
-  const result = await db.execute<{ relname: string }>(sql`
+  const rows = await executeRows<{ relname: string }>(db, sql`
     select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
     where s.schemaname = current_schema() and s.relname in (${sql.join(HOT_TABLES.map((t) => sql`${t}`), sql`, `)})
       and s.n_live_tup >= greatest(${MIN_ROWS}::float8, ${GROWTH}::float8 * greatest(c.reltuples, 0))`);
-  const stale = (result as unknown as { rows: { relname: string }[] }).rows.map((r) => r.relname);
+  const stale = rows.map((r) => r.relname);
   for (const table of stale) {
     // The name comes from the list above, never from outside.
     await db.execute(sql.raw(`analyze "${table}"`));

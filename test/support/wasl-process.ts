@@ -34,7 +34,8 @@ export function waslProcessEnv(web: TestWasl, roles: string, extra: Record<strin
   };
 }
 
-export function startWaslProcess(env: Record<string, string>): Promise<WaslProcess> {
+/** `src/main.ts` as a child, everything it prints gathered, and its exit. */
+function spawnMain(env: Record<string, string>): WaslProcess {
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
@@ -44,29 +45,28 @@ export function startWaslProcess(env: Record<string, string>): Promise<WaslProce
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+  return { child, output: () => out, exited };
+}
+
+export function startWaslProcess(env: Record<string, string>): Promise<WaslProcess> {
+  const wasl = spawnMain(env);
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      if (out.includes('Wasl started')) {
+      if (wasl.output().includes('Wasl started')) {
         clearInterval(timer);
-        resolve({ child, output: () => out, exited });
+        resolve(wasl);
       }
     }, 50);
-    void exited.then(({ code }) => {
+    void wasl.exited.then(({ code }) => {
       clearInterval(timer);
-      reject(new Error(`Wasl (ROLES=${env.ROLES}) exited with ${code} before starting: ${out}`));
+      reject(new Error(`Wasl (ROLES=${env.ROLES}) exited with ${code} before starting: ${wasl.output()}`));
     });
   });
 }
 
 /** Runs `npm start`'s `src/main.ts` until it exits (one that cannot start); its exit code and all it printed. */
-export function runMainToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+export async function runMainToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const wasl = spawnMain(env);
+  const { code } = await wasl.exited;
+  return { code, output: wasl.output() };
 }
