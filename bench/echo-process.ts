@@ -45,9 +45,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.ECHO_PREFIX ?? '';
 if (!prefix) throw new Error('ECHO_PREFIX is required (the queue and reply-topic prefix of this echo)');
 const connection = { url: redisUrl, maxRetriesPerRequest: null } as const;
-// The bench passes what Wasl runs with; unset, what Wasl runs on PostgreSQL.
+// The bench passes what Wasl runs with; unset, Wasl's defaults.
 const { engineConcurrency, outboundConcurrency } = inFlightLimits(
-  'postgres',
   loadEnv({ ENGINE_CONCURRENCY: process.env.ENGINE_CONCURRENCY, OUTBOUND_CONCURRENCY: process.env.OUTBOUND_CONCURRENCY }),
 );
 // Completed jobs are not kept, as in the queue-only echo: keeping them would bill Redis for a history nobody reads.

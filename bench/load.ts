@@ -62,8 +62,8 @@ const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
 const concurrencyEnv = Object.fromEntries(
   (['ENGINE_CONCURRENCY', 'OUTBOUND_CONCURRENCY'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
 );
-/** The echoes run with what Wasl runs on PostgreSQL: the same jobs in flight at each hop. */
-const { engineConcurrency: ENGINE_CONCURRENCY, outboundConcurrency: OUTBOUND_CONCURRENCY } = inFlightLimits('postgres', loadEnv(concurrencyEnv));
+/** The echoes run with what Wasl runs: the same jobs in flight at each hop. */
+const { engineConcurrency: ENGINE_CONCURRENCY, outboundConcurrency: OUTBOUND_CONCURRENCY } = inFlightLimits(loadEnv(concurrencyEnv));
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The load driver's CPU row: it runs apart from Wasl (and the boundary echo) except on PGlite. */
 const DRIVER = 'load driver (the benchmark process)';

@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     `Machine: ${os.cpus().length} × ${cpu}, ${fmt(os.totalmem() / 1024 ** 3, 1)} GB RAM, ${os.platform()} ${os.release()}; ` +
       `Node ${process.version}; Redis ${redisVersion}; PGlite ${pgliteVersion}; PostgreSQL ${pgVersion ?? 'not reached'}.`,
   );
-  console.log(`Wasl defaults: ENGINE_CONCURRENCY and OUTBOUND_CONCURRENCY unset (64 on PostgreSQL, 8 on PGlite), echo main menu.\n`);
+  console.log(`Wasl defaults: ENGINE_CONCURRENCY and OUTBOUND_CONCURRENCY unset (64 each), echo main menu.\n`);
   console.log(`| Figure | Unit | ${columns.join(' | ')} |`);
   console.log(`|---|---|${columns.map(() => '---:').join('|')}|`);
   for (const r of rows) console.log(`| ${r.figure} | ${r.unit} | ${columns.map((c) => r.values[c] ?? '—').join(' | ')} |`);

@@ -1,12 +1,11 @@
 /**
- * How much work a process keeps in flight, by database (ADR 0012). On PostgreSQL the statements of the hot path
- * are gathered (ADR 0011), and a batch can only hold what is in flight when it starts: with eight drains and
- * eight sends a process a statement carried 1.2–2.7 messages, with 64 it carries enough that PostgreSQL's CPU a
- * message halves (docs/performance.md). On PGlite every role and the database share one thread and nothing is
- * gathered, so more jobs at once would only queue for that thread.
+ * How much work a process keeps in flight (ADR 0012). The statements of the hot path are gathered (ADR 0011),
+ * and a batch can only hold what is in flight when it starts: with eight drains and eight sends a process a
+ * statement carried 1.2–2.7 messages, with 64 it carries enough that the database's CPU a message halves
+ * (docs/performance.md). The same on PGlite since it runs in a thread of its own (ADR 0016): there too the
+ * statement, not the message, is what costs.
  */
 import type { Env } from '../config/env-schema';
-import type { Database } from '../store/database';
 
 export interface InFlightLimits {
   /** Conversations one engine process drains at once. */
@@ -17,17 +16,13 @@ export interface InFlightLimits {
   statementBatch: number;
 }
 
-const BY_DATABASE: Record<Database['kind'], InFlightLimits> = {
-  postgres: { engineConcurrency: 64, outboundConcurrency: 64, statementBatch: 64 },
-  pglite: { engineConcurrency: 8, outboundConcurrency: 8, statementBatch: 1 },
-};
+const DEFAULTS: InFlightLimits = { engineConcurrency: 64, outboundConcurrency: 64, statementBatch: 64 };
 
-/** The limits for a database, with ENGINE_CONCURRENCY and OUTBOUND_CONCURRENCY, when set, taking precedence. */
-export function inFlightLimits(kind: Database['kind'], env: Pick<Env, 'ENGINE_CONCURRENCY' | 'OUTBOUND_CONCURRENCY'>): InFlightLimits {
-  const defaults = BY_DATABASE[kind];
+/** The limits, with ENGINE_CONCURRENCY and OUTBOUND_CONCURRENCY, when set, taking precedence. */
+export function inFlightLimits(env: Pick<Env, 'ENGINE_CONCURRENCY' | 'OUTBOUND_CONCURRENCY'>): InFlightLimits {
   return {
-    engineConcurrency: env.ENGINE_CONCURRENCY ?? defaults.engineConcurrency,
-    outboundConcurrency: env.OUTBOUND_CONCURRENCY ?? defaults.outboundConcurrency,
-    statementBatch: defaults.statementBatch,
+    engineConcurrency: env.ENGINE_CONCURRENCY ?? DEFAULTS.engineConcurrency,
+    outboundConcurrency: env.OUTBOUND_CONCURRENCY ?? DEFAULTS.outboundConcurrency,
+    statementBatch: DEFAULTS.statementBatch,
   };
 }

@@ -156,7 +156,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
     const understand = (text: string) => understanding.understand(text);
     const signal = createSignalPublisher(redis, env.QUEUE_PREFIX);
     const turnServices = { content, renderer, calendar, sealer, faq, understand, actions: createActionHandlers({ faq, understand, faqThreshold: THRESHOLDS.faq, emailEnabled: env.SMTP_URL !== undefined }), thresholds: THRESHOLDS };
-    const { statementBatch, engineConcurrency, outboundConcurrency } = inFlightLimits(database.kind, env);
+    const { statementBatch, engineConcurrency, outboundConcurrency } = inFlightLimits(env);
     const drain = createEngineDrain({
       statementBatch,
       db: database.db,

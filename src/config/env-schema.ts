@@ -55,14 +55,14 @@ export const envSchema = z.object({
     .min(1)
     .max(256)
     .optional()
-    .describe('conversations an engine process drains at once; unset = 64 on PostgreSQL, 8 on PGlite (app/in-flight-limits.ts)'),
+    .describe('conversations an engine process drains at once; unset = 64 (app/in-flight-limits.ts)'),
   OUTBOUND_CONCURRENCY: z.coerce
     .number()
     .int()
     .min(1)
     .max(256)
     .optional()
-    .describe("send jobs an outbound process runs at once per channel, under the channel's own rate limit; unset = 64 on PostgreSQL, 8 on PGlite"),
+    .describe("send jobs an outbound process runs at once per channel, under the channel's own rate limit; unset = 64"),
   CLI_CHANNEL_ENABLED: booleanString.default(true).describe('the terminal channel used by `npm run chat`'),
   WASL_URL: z.url().default('http://127.0.0.1:3000').describe('where `npm run chat` finds the server'),
   PUBLIC_URL: z

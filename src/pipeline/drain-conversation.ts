@@ -51,7 +51,7 @@ export interface EngineServices {
   signal?: SignalConversation;
   /** Counts handoffs for /metrics once they have committed; absent = not counted. */
   counters?: Pick<EventCounters, 'handoff'>;
-  /** How many concurrent drains may share one statement (ADR 0011); 1 on PGlite. */
+  /** How many concurrent drains may share one statement (ADR 0011); 1 gathers nothing. */
   statementBatch: number;
 }
 

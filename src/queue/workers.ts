@@ -70,7 +70,7 @@ export function createOutboundWorker(opts: {
    * shorten it so a killed sender's jobs move on sooner.
    */
   lockDurationMs?: number;
-  /** How many concurrent jobs may share one statement (ADR 0011); 1 on PGlite. */
+  /** How many concurrent jobs may share one statement (ADR 0011); 1 gathers nothing. */
   statementBatch: number;
 }): Worker {
   const { adapter } = opts;

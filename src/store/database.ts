@@ -7,6 +7,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { readyForNamedStatements } from './pglite-prepared';
+import { PgliteThread } from './pglite-thread';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -62,18 +63,18 @@ async function openPostgres(url: string, onConnectionLost?: (err: Error) => void
 }
 
 /**
- * PGlite keeps no lock on its directory: two processes opening it silently lose writes (ENGINEERING.md §4.2).
- * We hold our own lock file and refuse a directory another live process holds.
+ * PGlite in DATA_DIR, run in a thread of its own (pglite-thread.ts). PGlite keeps no lock on its directory: two
+ * processes opening it silently lose writes (ENGINEERING.md §4.2). We hold our own lock file and refuse a
+ * directory another live process holds.
  */
 async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
   try {
-    const client = await PGlite.create(dir).catch((err: unknown) => {
+    const client = await PgliteThread.open(dir).catch((err: unknown) => {
       throw new EmbeddedDatabaseUnreadableError(dir, err);
     });
-    await readyForNamedStatements(client);
-    const db = drizzlePglite({ client, schema });
+    const db = drizzlePglite({ client: client as unknown as PGlite, schema });
     await migratePglite(db, { migrationsFolder });
     return {
       db: db as unknown as Db,

@@ -16,7 +16,7 @@ export interface GroupCommitOptions<I, O> {
    * changed since it was read, a reply already recorded) is its result, not an error.
    */
   run(items: I[]): Promise<O[]>;
-  /** The most items in one statement; 1 gathers nothing (each call waits for the one before, as on PGlite). */
+  /** The most items in one statement; 1 gathers nothing (each call waits for the one before). */
   maxBatch: number;
   /** Items sharing a key never share a batch; a later one waits for the next. */
   keysOf?(item: I): readonly (string | number)[];

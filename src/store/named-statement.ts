@@ -3,7 +3,7 @@
  * transaction or not. drizzle compiles a query's SQL anew on every call — about half a millisecond a query on
  * this hardware, the largest single cost in the engine and outbound roles' CPU profiles (docs/performance.md,
  * fix 8) — and PostgreSQL parsed and planned each one anew too. A named statement is parsed and planned once
- * per pooled connection, and on PGlite once per instance (pglite-prepared.ts).
+ * per pooled connection, and on PGlite once per instance (pglite-prepared.ts; in its own thread, pglite-thread.ts).
  *
  * drizzle's own `.prepare()` does this for a query on the pool but not inside a transaction, where the drain
  * runs; this reaches the transaction's client the same way drizzle's session does.
@@ -15,6 +15,7 @@ import { getTableColumns, type Table } from 'drizzle-orm';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { DbOrTx } from './database';
 import { runPreparedOnPglite } from './pglite-prepared';
+import type { PgliteThreadClient } from './pglite-thread';
 
 export interface NamedStatement {
   /** Unique per statement text: PostgreSQL refuses a name prepared on a connection with a different text. */
@@ -45,14 +46,14 @@ interface PgliteQueryable {
   exec: unknown;
 }
 
-function clientOf(db: DbOrTx): PgQueryable | PgliteQueryable {
+function clientOf(db: DbOrTx): PgQueryable | PgliteQueryable | PgliteThreadClient {
   // drizzle keeps the driver's client on the session of a database and of each transaction (node-postgres: the
   // pool or the transaction's PoolClient; PGlite: the instance or its transaction).
   const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
   if (!client || typeof (client as { query?: unknown }).query !== 'function') {
     throw new Error('named statements need a drizzle node-postgres or PGlite database (no driver client found on its session)');
   }
-  return client as PgQueryable | PgliteQueryable;
+  return client as PgQueryable | PgliteQueryable | PgliteThreadClient;
 }
 
 /** Every statement declared so far (the modules that declare them loaded): for the test that checks their plans. */
@@ -64,6 +65,7 @@ export function declaredStatements(): NamedStatement[] {
 export async function runNamed(db: DbOrTx, statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
   const client = clientOf(db);
   try {
+    if ('runNamed' in client) return await client.runNamed(statement, values);
     if ('exec' in client) return await runPreparedOnPglite(client as unknown as PGlite | Transaction, statement, values);
     return (await client.query({ name: statement.name, text: statement.text, values })).rows;
   } catch (err) {
