@@ -27,7 +27,8 @@ process.on('unhandledRejection', (err) => {
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const env = loadEnv();
-  const wasl = await startWasl({ env });
+  // What was in flight is redone by the next process, as after a crash: exiting lets the supervisor start it.
+  const wasl = await startWasl({ env, onFatal: () => process.exit(1) });
   if (wasl.url) {
     console.log(`\nWasl is running at ${wasl.url}\n  try the website chat: open ${wasl.url}/\n  or talk to it in another terminal: npm run chat\n`);
   }

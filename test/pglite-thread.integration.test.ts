@@ -2,7 +2,7 @@
  * PGlite in its own thread (src/store/pglite-thread.ts): what Wasl opens in DATA_DIR behaves as the PGlite
  * instance did — transactions commit, roll back and nest, a transaction holds the one session while others wait,
  * PostgreSQL's errors keep their codes, values cross intact — while the process's own thread stays free during a
- * statement, and a thread that stops fails its callers instead of leaving them waiting.
+ * statement, and a thread that stops fails its callers instead of leaving them waiting, and says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,16 +127,34 @@ describe('PGlite in its own thread', () => {
 });
 
 describe('a PGlite thread that stops', () => {
-  it('fails the calls waiting on it and every later one, naming what happened', async () => {
+  it('fails the calls waiting on it and every later one, naming what happened, and says so once', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wasl-pglite-thread-stop-'));
-    const thread = await PgliteThread.open(dir);
+    const stopped: Error[] = [];
+    const thread = await PgliteThread.open(dir, (err) => stopped.push(err));
     try {
       const waiting = thread.query('select pg_sleep(5)');
       // What a WebAssembly abort or an out-of-memory does to the thread, from the process's side.
       await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
       await expect(waiting).rejects.toBeInstanceOf(DatabaseThreadExitedError);
       await expect(thread.query('select 1')).rejects.toThrow(/the embedded database's thread stopped/);
+      expect(stopped).toHaveLength(1);
+      expect(stopped[0]).toBeInstanceOf(DatabaseThreadExitedError);
       await thread.close();
+      expect(stopped).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not reported as stopped when it is closed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wasl-pglite-thread-close-'));
+    const stopped: Error[] = [];
+    const thread = await PgliteThread.open(dir, (err) => stopped.push(err));
+    try {
+      await thread.query('select 1');
+      await thread.close();
+      await expect(thread.query('select 1')).rejects.toBeInstanceOf(DatabaseThreadExitedError);
+      expect(stopped).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -75,6 +75,11 @@ export interface StartOptions {
   consoleWatchEveryMs?: number;
   /** How often the surveys role looks for served requests without a survey; false: never (tests). */
   surveySweepEveryMs?: number | false;
+  /**
+   * Told of a failure Wasl cannot recover from while running (the embedded database's thread stopped), after it
+   * is logged. `npm start` exits, so the supervisor starts Wasl again; unset, Wasl stays up, not ready.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 export interface Wasl {
@@ -120,6 +125,10 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       databaseUrl: env.DATABASE_URL,
       dataDir,
       onConnectionLost: (err) => log.warn({ err: err.message }, 'lost an idle PostgreSQL connection; the pool reconnects'),
+      onEmbeddedDatabaseStopped: (err) => {
+        log.fatal({ err: err.message }, 'the embedded database stopped; nothing can be stored until Wasl restarts');
+        opts.onFatal?.(err);
+      },
     });
     closers.push(() => database.close());
     const runsEveryCoreRole = (['web', 'engine', 'outbound'] as const).every((r) => roles.includes(r));

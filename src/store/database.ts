@@ -38,9 +38,11 @@ export async function openDatabase(opts: {
   dataDir: string;
   /** Told when PostgreSQL drops an idle pooled connection (a restart, a failover). */
   onConnectionLost?: (err: Error) => void;
+  /** Told when the embedded database's thread stops while open: nothing more can be stored until a restart. */
+  onEmbeddedDatabaseStopped?: (err: Error) => void;
 }): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.onConnectionLost);
-  return openPglite(path.join(opts.dataDir, 'pglite'));
+  return openPglite(path.join(opts.dataDir, 'pglite'), opts.onEmbeddedDatabaseStopped);
 }
 
 async function openPostgres(url: string, onConnectionLost?: (err: Error) => void): Promise<Database> {
@@ -67,11 +69,11 @@ async function openPostgres(url: string, onConnectionLost?: (err: Error) => void
  * processes opening it silently lose writes (ENGINEERING.md §4.2). We hold our own lock file and refuse a
  * directory another live process holds.
  */
-async function openPglite(dir: string): Promise<Database> {
+async function openPglite(dir: string, onStopped?: (err: Error) => void): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
   try {
-    const client = await PgliteThread.open(dir).catch((err: unknown) => {
+    const client = await PgliteThread.open(dir, onStopped).catch((err: unknown) => {
       throw new EmbeddedDatabaseUnreadableError(dir, err);
     });
     const db = drizzlePglite({ client: client as unknown as PGlite, schema });

@@ -39,6 +39,7 @@ export class PgliteThread implements PgliteThreadClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private exited: Error | undefined;
+  private closing = false;
 
   /**
    * Whether rows' dates must be made again in this realm. They arrive as the process's own Dates, except when
@@ -46,7 +47,10 @@ export class PgliteThread implements PgliteThreadClient {
    */
   private foreignDates = false;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    onStopped: (err: DatabaseThreadExitedError) => void,
+  ) {
     worker.on('message', (m: ThreadReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -55,20 +59,28 @@ export class PgliteThread implements PgliteThreadClient {
       else p.resolve(m.value);
     });
     const stop = (detail: string) => {
-      this.exited ??= new DatabaseThreadExitedError(detail);
-      for (const p of this.pending.values()) p.reject(this.exited);
+      if (this.exited) return;
+      const err = new DatabaseThreadExitedError(detail);
+      this.exited = err;
+      for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      if (!this.closing) onStopped(err);
     };
     worker.on('error', (err) => stop(err.message));
     worker.on('exit', (code) => stop(`exit code ${code}`));
   }
 
-  /** Starts the thread and opens PGlite in `dir`; rejects with PGlite's own error when it cannot. */
-  static async open(dir: string): Promise<PgliteThread> {
+  /**
+   * Starts the thread and opens PGlite in `dir`; rejects with PGlite's own error when it cannot. `onStopped` is
+   * told when the thread stops other than by `close()`, once opened.
+   */
+  static async open(dir: string, onStopped: (err: DatabaseThreadExitedError) => void = () => undefined): Promise<PgliteThread> {
     const worker = new Worker(bootstrap(path.join(__dirname, 'pglite-worker')), { eval: true, workerData: { dir } });
-    const thread = new PgliteThread(worker);
+    let opened = false;
+    const thread = new PgliteThread(worker, (err) => opened && onStopped(err));
     try {
       thread.foreignDates = !((await thread.ask(0)) instanceof Date);
+      opened = true;
     } catch (err) {
       await worker.terminate();
       throw err;
@@ -133,6 +145,7 @@ export class PgliteThread implements PgliteThreadClient {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.exited) await this.send({ op: 'close' });
     await this.worker.terminate();
   }
