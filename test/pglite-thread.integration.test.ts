@@ -2,7 +2,8 @@
  * PGlite in its own thread (src/store/pglite-thread.ts): what Wasl opens in DATA_DIR behaves as the PGlite
  * instance did — transactions commit, roll back and nest, a transaction holds the one session while others wait,
  * PostgreSQL's errors keep their codes, values cross intact — while the process's own thread stays free during a
- * statement, and a thread that stops fails its callers instead of leaving them waiting, and says so.
+ * statement, its work is on /metrics, and a thread that stops fails its callers instead of leaving them
+ * waiting, and says so.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { openDatabase, type Database } from '../src/store/database';
 import { executeRows } from '../src/store/execute-rows';
 import { namedStatement, runNamed } from '../src/store/named-statement';
 import { DatabaseThreadExitedError, PgliteThread } from '../src/store/pglite-thread';
+import { startTestWasl } from './support/harness';
 
 const PROBE_ROW = namedStatement('test_thread_probe_row', 'select note, at, bytes, doc from thread_probe where id = $1');
 
@@ -123,6 +125,30 @@ describe('PGlite in its own thread', () => {
     }
     // In the caller's thread, PGlite would have held it for the whole 600 ms: no tick could run.
     expect(ticks).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("the database thread's work on /metrics", () => {
+  it.each(['pglite', 'postgres'] as const)('on %s', async (kind) => {
+    const wasl = await startTestWasl({ db: kind });
+    try {
+      const busy = async () => {
+        const text = await (await fetch(`${wasl.url}/metrics`)).text();
+        const value = /^wasl_database_thread_busy_seconds_total ([\d.]+)$/m.exec(text)?.[1];
+        return value === undefined ? undefined : Number(value);
+      };
+      const before = await busy();
+      if (kind === 'postgres') {
+        // PostgreSQL's work is the server's, in processes of its own: nothing of this process to report.
+        expect(before).toBeUndefined();
+        return;
+      }
+      expect(before).toBeGreaterThan(0); // opening and migrating the database
+      await wasl.database.db.execute(sql`select pg_sleep(0.3)`);
+      expect((await busy())! - before!).toBeGreaterThanOrEqual(0.25);
+    } finally {
+      await wasl.stop();
+    }
   });
 });
 

@@ -280,7 +280,14 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
       // Depths of the queues other roles own (retention, staff notices) too: their workers may run elsewhere.
       const elsewhere = [MAINTENANCE_QUEUE, STAFF_NOTIFY_QUEUE].map((name) => new Queue(name, { connection, prefix: env.QUEUE_PREFIX }));
       closers.push(() => Promise.all(elsewhere.map((q) => q.close())));
-      const probes: ProbeDeps = { db: database.db, redis, channels: runtimes, queues: [queues.engine, ...Object.values(queues.outbound), queues.surveys, ...elsewhere], counters };
+      const probes: ProbeDeps = {
+        db: database.db,
+        redis,
+        channels: runtimes,
+        queues: [queues.engine, ...Object.values(queues.outbound), queues.surveys, ...elsewhere],
+        counters,
+        ...(database.threadBusySeconds ? { databaseThreadBusySeconds: database.threadBusySeconds } : {}),
+      };
       server = buildServer({
         log,
         health: async () => {

@@ -21,6 +21,8 @@ export interface ProbeDeps {
   queues: readonly Queue[];
   /** Messages in/out per channel and job latency, shared by every process through Redis. */
   counters?: EventCounters;
+  /** PGlite in its own thread: the seconds that thread has worked (store/pglite-thread.ts). */
+  databaseThreadBusySeconds?: () => number;
 }
 
 /** A check that has not answered by then fails: orchestrators give /readyz a second or a few, then give up. */
@@ -77,6 +79,13 @@ export async function metrics(deps: ProbeDeps): Promise<string> {
   }
   lines.push(...(await activityLines(deps)));
   lines.push(...(await storageLines(deps.db)));
+  if (deps.databaseThreadBusySeconds) {
+    lines.push(
+      "# HELP wasl_database_thread_busy_seconds_total Time the embedded database's thread has spent working; a rate near 1 means the database is what limits Wasl.",
+      '# TYPE wasl_database_thread_busy_seconds_total counter',
+      `wasl_database_thread_busy_seconds_total ${deps.databaseThreadBusySeconds().toFixed(3)}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

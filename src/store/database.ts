@@ -25,6 +25,8 @@ export type DbOrTx = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** PGlite in its own thread: how long that thread has worked, in seconds; at a rate near 1 it is the limit. */
+  threadBusySeconds?: () => number;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ async function openPglite(dir: string, onStopped?: (err: Error) => void): Promis
     return {
       db: db as unknown as Db,
       kind: 'pglite',
+      threadBusySeconds: () => client.busySeconds(),
       close: async () => {
         await client.close();
         release();

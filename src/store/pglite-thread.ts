@@ -144,6 +144,11 @@ export class PgliteThread implements PgliteThreadClient {
     return result;
   }
 
+  /** How long the thread has spent working since it started, in seconds (its event loop's active time). */
+  busySeconds(): number {
+    return this.worker.performance.eventLoopUtilization().active / 1000;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     if (!this.exited) await this.send({ op: 'close' });
