@@ -406,7 +406,17 @@ export interface LoadResult {
   /** The open-loop phase at half the measured throughput. */
   half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number; tail: TailComposition };
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
+  /** PGlite: the share of each phase its thread was working (1: the database was the limit). */
+  databaseThreadBusy?: { saturating: number; openLoop: number } | undefined;
 }
+
+/** The embedded database thread's working seconds at a moment, to take the share of a phase it was busy. */
+function threadBusyReading(wasl: TestWasl): { busyS: number; at: number } | null {
+  const busy = wasl.database.threadBusySeconds;
+  return busy ? { busyS: busy(), at: Date.now() } : null;
+}
+const busyShare = (from: { busyS: number; at: number } | null, to: { busyS: number; at: number } | null) =>
+  from && to ? (to.busyS - from.busyS) / ((to.at - from.at) / 1000) : NaN;
 
 interface Housekeeping {
   /** Share of samples in which an autovacuum worker was busy in this run's database. */
@@ -505,8 +515,10 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const redisCpu = await redisCpuSince();
     const replies = SHAPE === 'conversation' ? await ReplyWatcher.start(wasl.prefix) : null;
+    const saturatingFrom = threadBusyReading(wasl);
     const load = await drive(url, replies).finally(() => replies?.stop());
     const done = await settled(wasl);
+    const saturatingTo = threadBusyReading(wasl);
     const lat = await latencies(wasl, load.sent);
     const median = await stagePercentile(wasl, 0.5);
     const roles: LoadResult['roles'] = {};
@@ -536,9 +548,11 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const halfCount = Math.max(50, Math.round(halfPerS * OPEN_LOOP_S));
     const watch = split ? watchDatabaseHousekeeping(wasl) : null;
     const openLoopFrom = Date.now();
+    const openLoopBusyFrom = threadBusyReading(wasl);
     const halfSent = await driveAtRate(url, load.devices, halfPerS, halfCount);
     await settled(wasl);
     const openLoopTo = Date.now();
+    const openLoopBusyTo = threadBusyReading(wasl);
     let gc: string | undefined;
     if (process.env.BENCH_GC_DIR) {
       await new Promise((r) => setTimeout(r, 2500)); // each role rewrites its file every 2 s
@@ -555,6 +569,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const tail = await tailComposition(wasl, halfSent);
     return {
       gc,
+      databaseThreadBusy: saturatingFrom ? { saturating: busyShare(saturatingFrom, saturatingTo), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo) } : undefined,
       half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound, tail },
       delivery: await deliveryCheck(wasl),
       engineP50: median.engine,
@@ -810,6 +825,10 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       if (r.half.housekeeping) {
         const h = r.half.housekeeping;
         put('Load: open loop at half — autovacuum busy / checkpoints started', '% / n', column, `${fmt(100 * h.autovacuumShare)} / ${h.checkpoints}`);
+      }
+      if (r.databaseThreadBusy) {
+        const b = r.databaseThreadBusy;
+        put('Load: database thread busy (PGlite, in a thread of its own) — saturating / open loop at half', '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
       }
       if (r.gc) notes.push(`Load (${column}): GC pauses ≥ 5 ms during the open loop — ${r.gc}.`);
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
