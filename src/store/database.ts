@@ -74,22 +74,25 @@ async function openPostgres(url: string, onConnectionLost?: (err: Error) => void
 async function openPglite(dir: string, onStopped?: (err: Error) => void): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   const release = acquireDirectoryLock(path.join(dir, '..', 'pglite.lock'));
+  const thread = await PgliteThread.open(dir, onStopped).catch((err: unknown) => {
+    release();
+    throw new EmbeddedDatabaseUnreadableError(dir, err);
+  });
   try {
-    const client = await PgliteThread.open(dir, onStopped).catch((err: unknown) => {
-      throw new EmbeddedDatabaseUnreadableError(dir, err);
-    });
-    const db = drizzlePglite({ client: client as unknown as PGlite, schema });
+    const db = drizzlePglite({ client: thread as unknown as PGlite, schema });
     await migratePglite(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
       kind: 'pglite',
-      threadBusySeconds: () => client.busySeconds(),
+      threadBusySeconds: () => thread.busySeconds(),
       close: async () => {
-        await client.close();
+        await thread.close();
         release();
       },
     };
   } catch (err) {
+    // A migration failed: the thread would otherwise keep the process alive.
+    await thread.close().catch(() => undefined);
     release();
     throw err;
   }

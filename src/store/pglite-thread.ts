@@ -144,9 +144,15 @@ export class PgliteThread implements PgliteThreadClient {
     return result;
   }
 
-  /** How long the thread has spent working since it started, in seconds (its event loop's active time). */
+  private busiest = 0;
+
+  /**
+   * How long the thread has spent working since it started, in seconds (its event loop's active time). Never
+   * less than before: a stopped thread reads 0, and a counter must not go back.
+   */
   busySeconds(): number {
-    return this.worker.performance.eventLoopUtilization().active / 1000;
+    this.busiest = Math.max(this.busiest, this.worker.performance.eventLoopUtilization().active / 1000);
+    return this.busiest;
   }
 
   async close(): Promise<void> {
