@@ -11,6 +11,7 @@ import type { ChannelRuntime } from '../src/channels/channel-module';
 import { createLogger } from '../src/observability/logger';
 import { metrics, readiness } from '../src/observability/probes';
 import type { Db } from '../src/store/database';
+import { executeRows } from '../src/store/execute-rows';
 import { messages, surveys } from '../src/store/schema';
 import { sendSurveyNow } from '../src/surveys/survey-triggers';
 import { signedIn } from './console-client';
@@ -114,7 +115,7 @@ describe('operations endpoints on a real Wasl', () => {
     expect(text).toContain('wasl_conversations{status="waiting"} 1');
     expect(text).toContain('wasl_survey_responses_total 0');
     // And what the database takes on disk, the server's log included (this test's role may list it).
-    const [size] = ((await wasl.database.db.execute(sql`select pg_database_size(current_database())::float8 as bytes`)) as unknown as { rows: { bytes: number }[] }).rows;
+    const [size] = await executeRows<{ bytes: number }>(wasl.database.db, sql`select pg_database_size(current_database())::float8 as bytes`);
     const reported = Number(/^wasl_database_bytes (\d+)$/m.exec(text)?.[1]);
     expect(Math.abs(reported - size!.bytes)).toBeLessThan(0.2 * size!.bytes);
     expect(text).toMatch(/^wasl_database_wal_bytes [1-9]\d*$/m);

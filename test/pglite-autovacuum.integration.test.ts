@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { openMemoryPglite, type Database, type Db } from '../src/store/database';
+import { executeRows } from '../src/store/execute-rows';
 import { vacuumWhereDue } from '../src/store/pglite-autovacuum';
 import { startTestWasl, type TestWasl } from './support/harness';
 
@@ -12,11 +13,10 @@ async function tableStats(db: Db, table: string): Promise<{ dead: number; pages:
   // The counters reach the statistics the query reads once the backend flushes them, which it may defer by up to
   // a second; force it.
   await db.execute(sql`select pg_stat_force_next_flush()`);
-  const r = await db.execute(sql`
+  const [row] = await executeRows<{ dead: number; pages: number }>(db, sql`
     select s.n_dead_tup::int as dead, (pg_relation_size(s.relid) / current_setting('block_size')::int)::int as pages
     from pg_stat_user_tables s where s.relname = ${table}`);
-  const row = (r as unknown as { rows: { dead: number; pages: number }[] }).rows[0]!;
-  return { dead: Number(row.dead), pages: Number(row.pages) };
+  return { dead: Number(row!.dead), pages: Number(row!.pages) };
 }
 
 async function seedContacts(db: Db, count: number): Promise<void> {
@@ -44,8 +44,8 @@ async function messagesUnderRetention(db: Db, opts: { rounds: number; each: numb
     await db.execute(sql`update messages set status = 'sent', sent_at = now(), provider_message_id = 'o' || id where direction = 'out' and status = 'queued'`);
     await db.execute(sql`delete from messages where id <= (select max(id) from messages) - ${opts.keep}::int`);
     await opts.afterRound?.();
-    const r = await db.execute(sql`select pg_total_relation_size('messages')::int as bytes`);
-    sizes.push(Number((r as unknown as { rows: { bytes: number }[] }).rows[0]!.bytes) / 1024);
+    const [row] = await executeRows<{ bytes: number }>(db, sql`select pg_total_relation_size('messages')::int as bytes`);
+    sizes.push(Number(row!.bytes) / 1024);
   }
   return sizes;
 }
@@ -88,9 +88,9 @@ describe('vacuuming the embedded database', () => {
     expect((await tableStats(database.db, 'contacts')).dead).toBe(0);
     // Analyzed after it, at the pass's statistics target (20): a histogram of 2,000 distinct ids has 21 bounds,
     // where a server's default (100) would give it 101.
-    const r = await database.db.execute(sql`
+    const [row] = await executeRows<{ bounds: number }>(database.db, sql`
       select array_length(histogram_bounds::text::text[], 1) as bounds from pg_stats where tablename = 'contacts' and attname = 'channel_user_id'`);
-    expect((r as unknown as { rows: { bounds: number }[] }).rows[0]!.bounds).toBe(21);
+    expect(row!.bounds).toBe(21);
   });
 
   it('leaves alone a table whose changes are below the thresholds, and analyzes one whose changes are not', async () => {
@@ -118,8 +118,8 @@ describe('Wasl on PGlite', () => {
     await seedContacts(db, 500);
     await db.execute(sql`update contacts set verified_mobile = '9665' || id`);
     const vacuums = async () => {
-      const r = await db.execute(sql`select vacuum_count::int as n from pg_stat_user_tables where relname = 'contacts'`);
-      return Number((r as unknown as { rows: { n: number }[] }).rows[0]!.n);
+      const [row] = await executeRows<{ n: number }>(db, sql`select vacuum_count::int as n from pg_stat_user_tables where relname = 'contacts'`);
+      return Number(row!.n);
     };
     const deadline = Date.now() + 20_000;
     while ((await vacuums()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

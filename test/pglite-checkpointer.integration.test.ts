@@ -7,20 +7,20 @@ import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { metrics } from '../src/observability/probes';
 import { openMemoryPglite, type Database, type Db } from '../src/store/database';
+import { executeRows } from '../src/store/execute-rows';
 import { checkpointIfDue, checkpointPolicy } from '../src/store/pglite-checkpointer';
 import { startTestWasl, waitFor, type TestWasl } from './support/harness';
 
 const MB = 1024 * 1024;
 
 async function lastCheckpoint(db: Db): Promise<{ redo: string; at: Date }> {
-  const r = await db.execute(sql`select redo_lsn::text as redo, checkpoint_time as at from pg_control_checkpoint()`);
-  const row = (r as unknown as { rows: { redo: string; at: string | Date }[] }).rows[0]!;
-  return { redo: row.redo, at: new Date(row.at) };
+  const [row] = await executeRows<{ redo: string; at: string | Date }>(db, sql`select redo_lsn::text as redo, checkpoint_time as at from pg_control_checkpoint()`);
+  return { redo: row!.redo, at: new Date(row!.at) };
 }
 
 async function walOnDisk(db: Db): Promise<number> {
-  const r = await db.execute(sql`select coalesce(sum(size), 0)::float8 as bytes from pg_ls_waldir()`);
-  return Number((r as unknown as { rows: { bytes: number }[] }).rows[0]!.bytes);
+  const [row] = await executeRows<{ bytes: number }>(db, sql`select coalesce(sum(size), 0)::float8 as bytes from pg_ls_waldir()`);
+  return Number(row!.bytes);
 }
 
 /** About `mb` megabytes of log: rows written and deleted again. */

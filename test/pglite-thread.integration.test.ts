@@ -160,7 +160,7 @@ describe('a PGlite thread that stops', () => {
     try {
       const waiting = thread.query('select pg_sleep(5)');
       // What a WebAssembly abort or an out-of-memory does to the thread, from the process's side.
-      await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await (thread as unknown as { channel: { worker: { terminate(): Promise<number> } } }).channel.worker.terminate();
       await expect(waiting).rejects.toBeInstanceOf(DatabaseThreadExitedError);
       await expect(thread.query('select 1')).rejects.toThrow(/the embedded database's thread stopped/);
       expect(stopped).toHaveLength(1);

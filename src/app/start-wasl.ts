@@ -286,7 +286,7 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         channels: runtimes,
         queues: [queues.engine, ...Object.values(queues.outbound), queues.surveys, ...elsewhere],
         counters,
-        ...(database.threadBusySeconds ? { databaseThreadBusySeconds: database.threadBusySeconds } : {}),
+        databaseThreadBusySeconds: database.threadBusySeconds,
       };
       server = buildServer({
         log,

@@ -18,7 +18,9 @@ import type { QueryOptions, Results } from '@electric-sql/pglite';
 import type { NamedStatement } from './named-statement';
 import { fromThreadError, type ThreadReply, type ThreadRequest } from './pglite-thread-protocol';
 
-type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, 'id'> : never) : never;
+/** A request before the channel numbers it (`Omit` applied to each kind of request, not to their union). */
+type Unnumbered<R> = R extends unknown ? Omit<R, 'id'> : never;
+type Request = Unnumbered<ThreadRequest>;
 
 /** What drizzle and the named statements call, on the instance and on each of its transactions. */
 export interface PgliteThreadClient {
@@ -35,22 +37,20 @@ export class DatabaseThreadExitedError extends Error {
   }
 }
 
-export class PgliteThread implements PgliteThreadClient {
+/** The messages to and from the worker: each request numbered, its reply matched back to it. */
+class ThreadChannel {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private exited: Error | undefined;
-  private closing = false;
-
+  /** Set once opened: a stop before that is the opening's own failure, and a stop by `close()` is no news. */
+  private onStopped: ((err: DatabaseThreadExitedError) => void) | undefined;
   /**
    * Whether rows' dates must be made again in this realm. They arrive as the process's own Dates, except when
    * this code runs inside a `vm` context (jest runs tests so), whose Date is not the process's.
    */
   private foreignDates = false;
 
-  private constructor(
-    private readonly worker: Worker,
-    onStopped: (err: DatabaseThreadExitedError) => void,
-  ) {
+  constructor(readonly worker: Worker) {
     worker.on('message', (m: ThreadReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -64,130 +64,115 @@ export class PgliteThread implements PgliteThreadClient {
       this.exited = err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      if (!this.closing) onStopped(err);
+      this.onStopped?.(err);
     };
     worker.on('error', (err) => stop(err.message));
     worker.on('exit', (code) => stop(`exit code ${code}`));
   }
+
+  /** Waits for the worker to open PGlite (the reply with id 0); from then on `onStopped` hears of a stop. */
+  async opened(onStopped: (err: DatabaseThreadExitedError) => void): Promise<void> {
+    this.foreignDates = !((await this.answer(0)) instanceof Date);
+    this.onStopped = onStopped;
+  }
+
+  send(request: Request): Promise<unknown> {
+    const id = this.nextId++;
+    const answer = this.answer(id);
+    this.worker.postMessage({ ...request, id } as ThreadRequest);
+    return answer;
+  }
+
+  /** Rows as this realm's own values (see `foreignDates`). */
+  localDates<R>(rows: R[]): R[] {
+    if (!this.foreignDates) return rows;
+    for (const row of rows as Record<string, unknown>[]) {
+      for (const [key, value] of Object.entries(row)) {
+        if (Object.prototype.toString.call(value) === '[object Date]') row[key] = new Date((value as Date).getTime());
+      }
+    }
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    this.onStopped = undefined;
+    if (!this.exited) await this.send({ op: 'close' });
+    await this.worker.terminate();
+  }
+
+  private answer(id: number): Promise<unknown> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+  }
+}
+
+/** The calls of the instance (`tx` undefined) or of one of its open transactions. */
+class ThreadSession implements PgliteThreadClient {
+  constructor(
+    protected readonly channel: ThreadChannel,
+    private readonly tx?: number,
+  ) {}
+
+  async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
+    const result = (await this.channel.send({ ...queryRequest(sql, params, options), tx: this.tx })) as Results<T>;
+    this.channel.localDates(result.rows);
+    return result;
+  }
+
+  async exec(sql: string): Promise<Results[]> {
+    const results = (await this.channel.send({ op: 'exec', sql, tx: this.tx })) as Results[];
+    for (const r of results) this.channel.localDates(r.rows);
+    return results;
+  }
+
+  async runNamed(statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.channel.localDates((await this.channel.send({ op: 'named', statement, values, tx: this.tx })) as Record<string, unknown>[]);
+  }
+}
+
+export class PgliteThread extends ThreadSession {
+  private busiest = 0;
 
   /**
    * Starts the thread and opens PGlite in `dir`; rejects with PGlite's own error when it cannot. `onStopped` is
    * told when the thread stops other than by `close()`, once opened.
    */
   static async open(dir: string, onStopped: (err: DatabaseThreadExitedError) => void = () => undefined): Promise<PgliteThread> {
-    const worker = new Worker(bootstrap(path.join(__dirname, 'pglite-worker')), { eval: true, workerData: { dir } });
-    let opened = false;
-    const thread = new PgliteThread(worker, (err) => opened && onStopped(err));
+    const channel = new ThreadChannel(new Worker(bootstrap(path.join(__dirname, 'pglite-worker')), { eval: true, workerData: { dir } }));
     try {
-      thread.foreignDates = !((await thread.ask(0)) instanceof Date);
-      opened = true;
+      await channel.opened(onStopped);
     } catch (err) {
-      await worker.terminate();
+      await channel.worker.terminate();
       throw err;
     }
-    return thread;
-  }
-
-  query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
-    return this.queryIn(undefined, sql, params, options);
-  }
-
-  exec(sql: string): Promise<Results[]> {
-    return this.execIn(undefined, sql);
-  }
-
-  runNamed(statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
-    return this.runNamedIn(undefined, statement, values);
-  }
-
-  /** @internal the calls of the instance and of its transactions (`tx`). */
-  async queryIn<T>(tx: number | undefined, sql: string, params: unknown[], options: QueryOptions): Promise<Results<T>> {
-    const result = (await this.send({ ...queryRequest(sql, params, options), ...(tx === undefined ? {} : { tx }) })) as Results<T>;
-    this.localDates(result.rows);
-    return result;
-  }
-
-  /** @internal */
-  async execIn(tx: number | undefined, sql: string): Promise<Results[]> {
-    const results = (await this.send({ op: 'exec', sql, ...(tx === undefined ? {} : { tx }) })) as Results[];
-    for (const r of results) this.localDates(r.rows);
-    return results;
-  }
-
-  /** @internal */
-  async runNamedIn(tx: number | undefined, statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
-    const rows = (await this.send({ op: 'named', statement, values, ...(tx === undefined ? {} : { tx }) })) as Record<string, unknown>[];
-    this.localDates(rows);
-    return rows;
-  }
-
-  private localDates(rows: unknown[]): void {
-    if (!this.foreignDates) return;
-    for (const row of rows as Record<string, unknown>[]) {
-      for (const [key, value] of Object.entries(row)) {
-        if (Object.prototype.toString.call(value) === '[object Date]') row[key] = new Date((value as Date).getTime());
-      }
-    }
+    return new PgliteThread(channel);
   }
 
   /** Runs `callback` in a transaction: committed when it resolves, rolled back when it throws. */
   async transaction<T>(callback: (tx: PgliteThreadClient) => Promise<T>): Promise<T> {
-    const tx = (await this.send({ op: 'begin' })) as number;
+    const tx = (await this.channel.send({ op: 'begin' })) as number;
     let result: T;
     try {
-      result = await callback(new ThreadTransaction(this, tx));
+      result = await callback(new ThreadSession(this.channel, tx));
     } catch (err) {
-      await this.send({ op: 'end', tx, commit: false }).catch(() => undefined);
+      await this.channel.send({ op: 'end', tx, commit: false }).catch(() => undefined);
       throw err;
     }
-    await this.send({ op: 'end', tx, commit: true });
+    await this.channel.send({ op: 'end', tx, commit: true });
     return result;
   }
-
-  private busiest = 0;
 
   /**
    * How long the thread has spent working since it started, in seconds (its event loop's active time). Never
    * less than before: a stopped thread reads 0, and a counter must not go back.
    */
   busySeconds(): number {
-    this.busiest = Math.max(this.busiest, this.worker.performance.eventLoopUtilization().active / 1000);
+    this.busiest = Math.max(this.busiest, this.channel.worker.performance.eventLoopUtilization().active / 1000);
     return this.busiest;
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    if (!this.exited) await this.send({ op: 'close' });
-    await this.worker.terminate();
-  }
-
-  /** @internal for ThreadTransaction */
-  send(request: Request): Promise<unknown> {
-    const id = this.nextId++;
-    const answer = this.ask(id);
-    this.worker.postMessage({ ...request, id } as ThreadRequest);
-    return answer;
-  }
-
-  private ask(id: number): Promise<unknown> {
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
-  }
-}
-
-class ThreadTransaction implements PgliteThreadClient {
-  constructor(private readonly thread: PgliteThread, private readonly tx: number) {}
-
-  query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<Results<T>> {
-    return this.thread.queryIn(this.tx, sql, params, options);
-  }
-
-  exec(sql: string): Promise<Results[]> {
-    return this.thread.execIn(this.tx, sql);
-  }
-
-  runNamed(statement: NamedStatement, values: unknown[]): Promise<Record<string, unknown>[]> {
-    return this.thread.runNamedIn(this.tx, statement, values);
+  close(): Promise<void> {
+    return this.channel.close();
   }
 }
 

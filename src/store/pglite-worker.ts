@@ -79,15 +79,11 @@ async function serve(pg: PGlite): Promise<void> {
  */
 function begin(pg: PGlite, id: number, open: Map<number, OpenTransaction>): Promise<number> {
   return new Promise<number>((opened, failed) => {
-    let commit!: () => void;
-    let rollBack!: () => void;
-    const ended = pg
+    const ended: Promise<void> = pg
       .transaction(
         (tx) =>
           new Promise<void>((resolve, reject) => {
-            commit = resolve;
-            rollBack = () => reject(ROLL_BACK);
-            open.set(id, { tx, commit, rollBack, ended });
+            open.set(id, { tx, commit: resolve, rollBack: () => reject(ROLL_BACK), ended });
             opened(id);
           }),
       )
