@@ -1,13 +1,17 @@
 /**
  * The statements every message runs (store/named-statement.ts) find their rows through indexes, as PostgreSQL
- * plans them once a connection has run them a few times: the generic plan, with nothing known of the values.
- * A statement that reads a whole table costs nothing in a test with ten rows and everything at 10,000 contacts
- * (docs/performance.md, hot spot 7: the send path's scan of every queued reply); this catches one on a database
- * big enough for the planner to tell the two apart.
+ * plans them once a connection has run them a few times, and as PGlite runs them always
+ * (store/pglite-prepared.ts): the generic plan, with nothing known of the values. A statement that reads a whole
+ * table costs nothing in a test with ten rows and everything at 10,000 contacts (docs/performance.md, hot spot 7:
+ * the send path's scan of every queued reply); this catches one on a database big enough for the planner to tell
+ * the two apart.
  */
+import type { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { declaredStatements } from '../src/store/named-statement';
-import { openDatabase } from '../src/store/database';
+import { declaredStatements, type NamedStatement } from '../src/store/named-statement';
+import { openDatabase, openMemoryPglite, type Database } from '../src/store/database';
+import { refreshPlannerStatistics } from '../src/store/planner-statistics';
+import { PGLITE_STATISTICS_TARGET } from '../src/store/pglite-autovacuum';
 // The modules whose statements are checked: they declare them when loaded.
 import '../src/pipeline/drain-conversation';
 import '../src/pipeline/send-outbound';
@@ -30,7 +34,46 @@ function seqScans(node: PlanNode): string[] {
   return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
 }
 
-describe('hot-path statements on a database of 20,000 conversations', () => {
+// Each conversation: three answered messages, three sent replies; one in ten has a message waiting and a reply
+// queued, as under load.
+const SEED_ROWS = `
+  insert into beneficiaries (id) select g from generate_series(1, 20000) g;
+  insert into contacts (beneficiary_id, channel, channel_user_id, inbound_seq) select g, 'web', 'u' || g, 3 from generate_series(1, 20000) g;
+  insert into conversations (contact_id, beneficiary_id, channel) select id, beneficiary_id, 'web' from contacts;
+  insert into messages (conversation_id, direction, channel, seq, provider_message_id, author, text, status)
+    select c.id, 'in', 'web', s, c.id || '-' || s, 'beneficiary', 'السلام عليكم', case when s = 3 and c.id % 10 = 0 then 'received' else 'processed' end
+    from conversations c, generate_series(1, 3) s;
+  insert into messages (conversation_id, direction, channel, author, text, status, provider_message_id)
+    select c.id, 'out', 'web', 'bot', 'وعليكم السلام', case when s = 3 and c.id % 10 = 0 then 'queued' else 'sent' end,
+           case when s = 3 and c.id % 10 = 0 then null else 'o' || c.id || '-' || s end
+    from conversations c, generate_series(1, 3) s;`;
+const SEED = `${SEED_ROWS}
+  analyze;
+  set plan_cache_mode = force_generic_plan;`;
+
+const paramCount = (statement: NamedStatement) => Math.max(0, ...[...statement.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+
+/** The plan in a row of EXPLAIN (FORMAT JSON). */
+function planOf(row: unknown): PlanNode {
+  const plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] | string })['QUERY PLAN'];
+  // node-postgres parses the json column; PGlite may hand back its text.
+  return (typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan;
+}
+
+/**
+ * The generic plan of `statement`, prepared as `plan_<name>` with SQL's PREPARE (so the driver's own prepared
+ * statement stays apart) on a connection set to force_generic_plan.
+ */
+async function genericPlan(query: (text: string) => Promise<{ rows: unknown[] }>, statement: NamedStatement): Promise<PlanNode> {
+  const name = `plan_${statement.name}`;
+  await query(`prepare ${name} as ${statement.text}`);
+  const r = await query(`explain (format json) execute ${name}(${Array.from({ length: paramCount(statement) }, () => 'null').join(', ')})`);
+  return planOf(r.rows[0]);
+}
+
+const statements = declaredStatements();
+
+describe('hot-path statements on a PostgreSQL database of 20,000 conversations', () => {
   let drop: () => Promise<void>;
   let client: Client;
 
@@ -41,29 +84,13 @@ describe('hot-path statements on a database of 20,000 conversations', () => {
     await database.close();
     client = new Client({ connectionString: created.url });
     await client.connect();
-    // Each conversation: three answered messages, three sent replies; one in ten has a message waiting and a
-    // reply queued, as under load.
-    await client.query(`
-      insert into beneficiaries (id) select g from generate_series(1, 20000) g;
-      insert into contacts (beneficiary_id, channel, channel_user_id, inbound_seq) select g, 'web', 'u' || g, 3 from generate_series(1, 20000) g;
-      insert into conversations (contact_id, beneficiary_id, channel) select id, beneficiary_id, 'web' from contacts;
-      insert into messages (conversation_id, direction, channel, seq, provider_message_id, author, text, status)
-        select c.id, 'in', 'web', s, c.id || '-' || s, 'beneficiary', 'السلام عليكم', case when s = 3 and c.id % 10 = 0 then 'received' else 'processed' end
-        from conversations c, generate_series(1, 3) s;
-      insert into messages (conversation_id, direction, channel, author, text, status, provider_message_id)
-        select c.id, 'out', 'web', 'bot', 'وعليكم السلام', case when s = 3 and c.id % 10 = 0 then 'queued' else 'sent' end,
-               case when s = 3 and c.id % 10 = 0 then null else 'o' || c.id || '-' || s end
-        from conversations c, generate_series(1, 3) s;
-      analyze;
-      set plan_cache_mode = force_generic_plan;`);
+    await client.query(SEED);
   }, 120_000);
 
   afterAll(async () => {
     await client?.end();
     await drop?.();
   });
-
-  const statements = declaredStatements();
 
   it('checks the statements of ingest, drain, outbox and send', () => {
     expect(statements.map((s) => s.name)).toEqual(
@@ -72,11 +99,55 @@ describe('hot-path statements on a database of 20,000 conversations', () => {
   });
 
   it.each(statements.map((s) => [s.name, s] as const))('%s reads no big table whole', async (_name, statement) => {
-    const params = Math.max(0, ...[...statement.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-    await client.query(`prepare ${statement.name} as ${statement.text}`);
-    const r = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `explain (format json) execute ${statement.name}(${Array.from({ length: params }, () => 'null').join(', ')})`,
-    );
-    expect(seqScans(r.rows[0]!['QUERY PLAN'][0].Plan)).toEqual([]);
+    expect(seqScans(await genericPlan((text) => client.query(text), statement))).toEqual([]);
+  });
+});
+
+describe('hot-path statements on a PGlite database of 20,000 conversations', () => {
+  let database: Database;
+  let pg: PGlite;
+
+  beforeAll(async () => {
+    database = await openMemoryPglite();
+    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+    await pg.exec(SEED);
+  }, 120_000);
+
+  afterAll(() => database?.close());
+
+  it.each(statements.map((s) => [s.name, s] as const))('%s reads no big table whole', async (_name, statement) => {
+    expect(seqScans(await genericPlan((text) => pg.query(text), statement))).toEqual([]);
+  });
+});
+
+// A new deployment's first statements are planned before any table has been analyzed, and PGlite keeps the plans
+// they make — reading the tables whole, cheapest while they are empty — until a table's statistics change. The
+// keeper of planner statistics (store/planner-statistics.ts) analyzes the tables as they grow, and the same
+// statements then take the indexes.
+describe('hot-path statements planned on a new, empty PGlite database', () => {
+  let database: Database;
+  let pg: PGlite;
+  let plannedEmpty: string[];
+
+  beforeAll(async () => {
+    database = await openMemoryPglite();
+    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+    await pg.exec('set plan_cache_mode = force_generic_plan');
+    plannedEmpty = [];
+    for (const statement of statements) plannedEmpty.push(...seqScans(await genericPlan((text) => pg.query(text), statement)));
+    await pg.exec(SEED_ROWS);
+    await pg.query('select pg_stat_force_next_flush()');
+    await refreshPlannerStatistics(database.db, { statisticsTarget: PGLITE_STATISTICS_TARGET });
+  }, 120_000);
+
+  afterAll(() => database?.close());
+
+  it('read the tables whole while they were empty', () => {
+    expect(plannedEmpty).toEqual(expect.arrayContaining(['messages', 'contacts']));
+  });
+
+  it.each(statements.map((s) => [s.name, s] as const))('%s reads no big table whole once the keeper has analyzed the grown tables', async (_name, statement) => {
+    const r = await pg.query(`explain (format json) execute plan_${statement.name}(${Array.from({ length: paramCount(statement) }, () => 'null').join(', ')})`);
+    expect(seqScans(planOf(r.rows[0]))).toEqual([]);
   });
 });

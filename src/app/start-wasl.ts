@@ -41,7 +41,7 @@ import { createEngineWorker, createOutboundWorker } from '../queue/workers';
 import { startSurveysRole } from '../surveys/surveys-worker';
 import { STAFF_NOTIFY_QUEUE } from '../staff/staff-notify';
 import { openDatabase, pingDatabase, type Database } from '../store/database';
-import { startPgliteAutovacuum } from '../store/pglite-autovacuum';
+import { PGLITE_STATISTICS_TARGET, startPgliteAutovacuum } from '../store/pglite-autovacuum';
 import { startPgliteCheckpointer, type CheckpointPolicy } from '../store/pglite-checkpointer';
 import { syncFlowRevisions } from '../store/flow-revisions-repo';
 import { createReplyRenderer } from '../templating/render-reply';
@@ -224,10 +224,9 @@ export async function startWasl(opts: StartOptions): Promise<Wasl> {
         const sweeper = startSweeper({ db: database.db, queues, log }, opts.sweeper ?? { everyMs: 15_000, olderThanMs: 30_000 });
         closers.push(async () => sweeper.stop());
       }
-      if (database.kind === 'postgres') {
-        const statistics = startPlannerStatistics({ db: database.db, log }, { everyMs: 5_000 });
-        closers.push(async () => statistics.stop());
-      }
+      const statisticsTarget = database.kind === 'pglite' ? PGLITE_STATISTICS_TARGET : undefined;
+      const statistics = startPlannerStatistics({ db: database.db, log }, { everyMs: 5_000, statisticsTarget });
+      closers.push(async () => statistics.stop());
     }
     for (const [channel, adapter] of adapters) {
       const role = runtimes.get(channel)?.outboundRole ?? 'outbound';

@@ -15,7 +15,7 @@
  * its changes since the last analyze pass `autovacuum_analyze_threshold + autovacuum_analyze_scale_factor ×
  * rows`. One backend means a VACUUM or an ANALYZE holds every other query of the process while it runs; the
  * thresholds make that rare, a vacuum only reads the pages changed since the last one, and an analyze here
- * samples a fifth of what a server's would (`STATISTICS_TARGET`).
+ * samples a fifth of what a server's would (`PGLITE_STATISTICS_TARGET`).
  *
  * PostgreSQL servers run their own autovacuum; this is started on PGlite only.
  */
@@ -23,6 +23,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from './database';
 import { executeRows } from './execute-rows';
+import { analyzeTable } from './planner-statistics';
 import { repeatWithoutOverlap } from '../scheduling/repeat-without-overlap';
 
 /** What one pass did: the tables vacuumed (and analyzed after it), and those only analyzed. */
@@ -53,15 +54,9 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
   const pass: AutovacuumPass = { vacuumed: [], analyzed: [] };
   for (const { relname, vacuum, analyze } of rows) {
     // The name is the catalogue's own; quoted as an identifier, never taken from outside.
-    const table = `"${relname.replaceAll('"', '""')}"`;
     // Two statements, not `vacuum (analyze)`: PGlite's other callers get their turn in between.
-    if (vacuum) await db.execute(sql.raw(`vacuum ${table}`));
-    if (vacuum || analyze) {
-      await db.transaction(async (tx) => {
-        await tx.execute(sql.raw(`set local default_statistics_target = ${STATISTICS_TARGET}`));
-        await tx.execute(sql.raw(`analyze ${table}`));
-      });
-    }
+    if (vacuum) await db.execute(sql.raw(`vacuum "${relname.replaceAll('"', '""')}"`));
+    if (vacuum || analyze) await analyzeTable(db, relname, PGLITE_STATISTICS_TARGET);
     if (vacuum) pass.vacuumed.push(relname);
     else if (analyze) pass.analyzed.push(relname);
   }
@@ -75,7 +70,7 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
  * Wasl's statements turn on a table's size and a key's selectivity, which 20 buckets and 20 common values
  * measure as well.
  */
-const STATISTICS_TARGET = 20;
+export const PGLITE_STATISTICS_TARGET = 20;
 
 /** Checks every `everyMs` (autovacuum's own naptime is a minute), a pass at a time. */
 export function startPgliteAutovacuum(deps: { db: Db; log: Logger }, opts: { everyMs: number }): { stop(): void } {

@@ -2,7 +2,8 @@
  * Named statements on PGlite, parsed and planned once per instance. PGlite's `query()` parses and plans its SQL
  * on every call and talks to the backend in six protocol exchanges (parse, describe, bind, describe, execute,
  * sync). Here a statement is prepared under its name on first use, with its parameter and result types kept,
- * and each call is one exchange: bind, execute, sync — planned anew each time (see `readyForNamedStatements`).
+ * and each call is one exchange: bind, execute, sync — on a generic plan, kept until the tables' statistics
+ * change (see `readyForNamedStatements`).
  *
  * PGlite has one backend session, so a prepared statement serves every caller, in a transaction or not — and
  * survives a rolled-back transaction, as prepared statements do in PostgreSQL. PGlite's `execProtocol` takes
@@ -38,18 +39,38 @@ const ROOT = Symbol('wasl.pglite-root');
 const preparedByInstance = new WeakMap<PGlite, Map<string, Prepared>>();
 
 /**
+ * The plan setting, switched around each named statement in the same exchange. PostgreSQL chooses between the
+ * generic and a custom plan at bind, by the setting then. Should the statement fail, the switch back is skipped
+ * with the rest of the exchange — and the switch to generic is undone with the failed (implicit or explicit)
+ * transaction, as every SET is.
+ */
+const TO_GENERIC = 'wasl_plans_generic';
+const TO_CUSTOM = 'wasl_plans_custom';
+
+/**
  * Readies `pg` for named statements. Its transactions learn their instance, so a named statement run inside one
  * can be prepared and executed on it (without this, a transaction's named statements fall back to `query()`).
- * And every execution is planned for its own parameters and the tables as they are now: PostgreSQL would
- * otherwise keep, after five runs, a generic plan made while the tables were small, until an ANALYZE replaced it
- * — on PGlite only the autovacuum pass's (store/pglite-autovacuum.ts), at a tenth of a table changed, slower to
- * follow a new deployment's growth than store/planner-statistics.ts is on PostgreSQL. A contact lookup prepared
- * on an empty database read 20,000 contacts whole, 3.0 ms, where a fresh plan takes the index, 0.17 ms. What is
- * saved is the parse and the protocol exchanges, not the planning (generic plans, tried, were within the load
- * benchmark's noise: 89.5 and 90.7 msg/s against 87.2).
+ *
+ * Plans. Everything else (drizzle's queries) is planned for its own parameters, as on a server. A named statement
+ * runs on its generic plan, made once and kept: planning one of the hot statements' joins in WebAssembly cost
+ * about as much as running it, and every message runs five or six (docs/performance.md, "Generic plans for the
+ * hot statements"). PostgreSQL makes the plan again when a table it reads is analyzed. A plan made while the
+ * tables were empty reads them whole; the keeper of planner statistics (store/planner-statistics.ts) analyzes
+ * the hot tables at 500 rows and at each doubling, checking every five seconds, and the autovacuum pass
+ * (store/pglite-autovacuum.ts) at a tenth changed. test/statement-plans.integration.test.ts checks that each
+ * statement's generic plan takes the indexes, and takes them again after planning on empty tables.
  */
 export async function readyForNamedStatements(pg: PGlite): Promise<void> {
   await pg.exec('set plan_cache_mode = force_custom_plan');
+  // Prepared through the protocol: SQL's PREPARE takes no SET.
+  await pg.execProtocol(
+    Buffer.concat([
+      serialize.parse({ name: TO_GENERIC, text: 'set plan_cache_mode = force_generic_plan', types: [] }),
+      serialize.parse({ name: TO_CUSTOM, text: 'set plan_cache_mode = force_custom_plan', types: [] }),
+      serialize.sync(),
+    ]),
+    { syncToFs: false },
+  );
   const transaction = pg.transaction.bind(pg);
   pg.transaction = ((callback: (tx: Transaction) => Promise<unknown>) =>
     transaction((tx) => {
@@ -77,7 +98,15 @@ async function execute(pg: PGlite, statement: NamedStatement, values: unknown[],
   });
   // Outside a transaction PGlite writes its files after each statement, as `query()` does; inside, at commit.
   const { messages } = await pg.execProtocol(
-    Buffer.concat([serialize.bind({ statement: statement.name, values: params }), serialize.execute({}), serialize.sync()]),
+    Buffer.concat([
+      serialize.bind({ statement: TO_GENERIC }),
+      serialize.execute({}),
+      serialize.bind({ statement: statement.name, values: params }),
+      serialize.execute({}),
+      serialize.bind({ statement: TO_CUSTOM }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]),
     { syncToFs: !inTransaction },
   );
   const rows: Record<string, unknown>[] = [];

@@ -10,7 +10,9 @@
  * the planner last counted its rows replans every connection's statements on it. Steady deployments grow slower
  * than autovacuum analyzes, and this finds nothing to do.
  *
- * PostgreSQL only: PGlite plans each execution of a statement anew (store/pglite-prepared.ts).
+ * On PGlite too, whose named statements run on generic plans (store/pglite-prepared.ts) and whose autovacuum pass
+ * (store/pglite-autovacuum.ts) comes round once a minute: there an ANALYZE holds the one connection, and samples
+ * less (`statisticsTarget`).
  */
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -34,23 +36,39 @@ const MIN_ROWS = 500;
 const GROWTH = 2;
 
 /** ANALYZEs the hot tables that grew enough since the planner last counted them; returns their names. */
-export async function refreshPlannerStatistics(db: Db): Promise<string[]> {
+export async function refreshPlannerStatistics(db: Db, opts: { statisticsTarget?: number } = {}): Promise<string[]> {
+  // A backend hands its counters to the statistics at the end of a transaction, at most once a second: on PGlite,
+  // the one backend, the last second's would otherwise wait for the next check.
+  await db.execute(sql`select pg_stat_force_next_flush()`);
   const rows = await executeRows<{ relname: string }>(db, sql`
     select s.relname from pg_stat_user_tables s join pg_class c on c.oid = s.relid
     where s.schemaname = current_schema() and s.relname in (${sql.join(HOT_TABLES.map((t) => sql`${t}`), sql`, `)})
       and s.n_live_tup >= greatest(${MIN_ROWS}::float8, ${GROWTH}::float8 * greatest(c.reltuples, 0))`);
   const stale = rows.map((r) => r.relname);
-  for (const table of stale) {
-    // The name comes from the list above, never from outside.
-    await db.execute(sql.raw(`analyze "${table}"`));
-  }
+  for (const table of stale) await analyzeTable(db, table, opts.statisticsTarget);
   return stale;
 }
 
-export function startPlannerStatistics(deps: { db: Db; log: Logger }, opts: { everyMs: number }): { stop(): void } {
+/**
+ * ANALYZE of one table, by its name as the catalogue spells it (never a name from outside), at `statisticsTarget`
+ * when given: ANALYZE samples 300 rows per unit of target (the server's default is 100).
+ */
+export async function analyzeTable(db: Db, table: string, statisticsTarget?: number): Promise<void> {
+  const quoted = `"${table.replaceAll('"', '""')}"`;
+  if (statisticsTarget === undefined) {
+    await db.execute(sql.raw(`analyze ${quoted}`));
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await tx.execute(sql.raw(`set local default_statistics_target = ${Math.trunc(statisticsTarget)}`));
+    await tx.execute(sql.raw(`analyze ${quoted}`));
+  });
+}
+
+export function startPlannerStatistics(deps: { db: Db; log: Logger }, opts: { everyMs: number; statisticsTarget?: number }): { stop(): void } {
   return repeatWithoutOverlap(
     async () => {
-      const analyzed = await refreshPlannerStatistics(deps.db);
+      const analyzed = await refreshPlannerStatistics(deps.db, opts);
       if (analyzed.length) deps.log.debug({ analyzed }, 'planner statistics refreshed');
     },
     { everyMs: opts.everyMs, onError: (err) => deps.log.warn({ err }, 'could not refresh planner statistics; autovacuum still will') },
