@@ -63,7 +63,7 @@ describe('named statements on PGlite, prepared once', () => {
     await database.db.transaction(async (tx) => {
       await runNamed(tx, byId, [[7]]);
     });
-    const counts = await pg.query<{ generic_plans: string; custom_plans: string }>(
+    const counts = await pg.query<{ generic_plans: number; custom_plans: number }>(
       'select generic_plans, custom_plans from pg_prepared_statements where name = $1',
       [byId.name],
     );
