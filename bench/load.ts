@@ -406,17 +406,28 @@ export interface LoadResult {
   /** The open-loop phase at half the measured throughput. */
   half: { housekeeping: Housekeeping | undefined; perS: number; count: number; p50: number; p95: number; p99: number; engineP99: number; outboundP99: number; tail: TailComposition };
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
-  /** PGlite: the share of each phase its thread was working (1: the database was the limit). */
+  /**
+   * PGlite: the share of each phase its thread was working (1: the database was the limit), and the process's own
+   * thread, which runs every role and the load driver there.
+   */
   databaseThreadBusy?: { saturating: number; openLoop: number } | undefined;
+  processThreadBusy?: { saturating: number; openLoop: number } | undefined;
 }
 
-/** The embedded database thread's working seconds at a moment, to take the share of a phase it was busy. */
-function threadBusyReading(wasl: TestWasl): { busyS: number; at: number } | null {
-  const busy = wasl.database.threadBusySeconds;
-  return busy ? { busyS: busy(), at: Date.now() } : null;
+interface BusyReading {
+  /** The embedded database thread's working seconds. */
+  busyS: number;
+  /** This process's own thread's (its event loop's) active seconds. */
+  ownS: number;
+  at: number;
 }
-const busyShare = (from: { busyS: number; at: number } | null, to: { busyS: number; at: number } | null) =>
-  from && to ? (to.busyS - from.busyS) / ((to.at - from.at) / 1000) : NaN;
+/** The working seconds of PGlite's thread and of this process's own at a moment, to take the share of a phase each was busy. */
+function threadBusyReading(wasl: TestWasl): BusyReading | null {
+  const busy = wasl.database.threadBusySeconds;
+  return busy ? { busyS: busy(), ownS: performance.eventLoopUtilization().active / 1000, at: Date.now() } : null;
+}
+const busyShare = (from: BusyReading | null, to: BusyReading | null, of: 'busyS' | 'ownS' = 'busyS') =>
+  from && to ? (to[of] - from[of]) / ((to.at - from.at) / 1000) : NaN;
 
 interface Housekeeping {
   /** Share of samples in which an autovacuum worker was busy in this run's database. */
@@ -570,6 +581,9 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     return {
       gc,
       databaseThreadBusy: saturatingFrom ? { saturating: busyShare(saturatingFrom, saturatingTo), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo) } : undefined,
+      processThreadBusy: saturatingFrom
+        ? { saturating: busyShare(saturatingFrom, saturatingTo, 'ownS'), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo, 'ownS') }
+        : undefined,
       half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound, tail },
       delivery: await deliveryCheck(wasl),
       engineP50: median.engine,
@@ -829,6 +843,10 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       if (r.databaseThreadBusy) {
         const b = r.databaseThreadBusy;
         put('Load: database thread busy (PGlite, in a thread of its own) — saturating / open loop at half', '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
+      }
+      if (r.processThreadBusy) {
+        const b = r.processThreadBusy;
+        put('Load: the process\'s own thread busy (PGlite: every role and the load driver) — saturating / open loop at half', '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
       }
       if (r.gc) notes.push(`Load (${column}): GC pauses ≥ 5 ms during the open loop — ${r.gc}.`);
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);
