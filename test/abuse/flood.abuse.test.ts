@@ -191,7 +191,11 @@ describe('one sender flooding', () => {
     expect(onWire).toBeGreaterThanOrEqual(floodResult.maxSockets);
     expect(floodResult.statuses.every((s) => s === 200 || s === 429)).toBe(true);
     expect(ids.filter((_, i) => floodResult.statuses[i] === 200).every((id) => stored.has(id))).toBe(true);
-    expect(p95(during)).toBeLessThanOrEqual(3 * p95(baseline) + 1000);
+    // Starved, the others would wait behind the flooder's 1,000 stored messages and their replies, which take
+    // 12–21 s here ("all answered in"). Served fairly they wait a few hundred milliseconds, but the SMS path
+    // stores each message before answering, so it shares the machine with the flood: with another test file on
+    // the two cores, a fair run reached 2.2 s (CI, 2026-12-06). The bound sits between the two.
+    expect(p95(during)).toBeLessThanOrEqual(3 * p95(baseline) + 2000);
   }, 180_000);
 
   it('afterwards: no 5xx, no error logged, and a new beneficiary is answered', async () => {
