@@ -408,10 +408,9 @@ export interface LoadResult {
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
   /**
    * PGlite: the share of each phase its thread was working (1: the database was the limit), and the process's own
-   * thread, which runs every role and the load driver there.
+   * thread's, which runs every role and the load driver there.
    */
-  databaseThreadBusy?: { saturating: number; openLoop: number } | undefined;
-  processThreadBusy?: { saturating: number; openLoop: number } | undefined;
+  threadsBusy?: Record<keyof Omit<BusyReading, 'at'>, { saturating: number; openLoop: number }> | undefined;
 }
 
 interface BusyReading {
@@ -426,8 +425,7 @@ function threadBusyReading(wasl: TestWasl): BusyReading | null {
   const busy = wasl.database.threadBusySeconds;
   return busy ? { busyS: busy(), ownS: performance.eventLoopUtilization().active / 1000, at: Date.now() } : null;
 }
-const busyShare = (from: BusyReading | null, to: BusyReading | null, of: 'busyS' | 'ownS' = 'busyS') =>
-  from && to ? (to[of] - from[of]) / ((to.at - from.at) / 1000) : NaN;
+const busyShare = (from: BusyReading, to: BusyReading, of: 'busyS' | 'ownS') => (to[of] - from[of]) / ((to.at - from.at) / 1000);
 
 interface Housekeeping {
   /** Share of samples in which an autovacuum worker was busy in this run's database. */
@@ -580,10 +578,15 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const tail = await tailComposition(wasl, halfSent);
     return {
       gc,
-      databaseThreadBusy: saturatingFrom ? { saturating: busyShare(saturatingFrom, saturatingTo), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo) } : undefined,
-      processThreadBusy: saturatingFrom
-        ? { saturating: busyShare(saturatingFrom, saturatingTo, 'ownS'), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo, 'ownS') }
-        : undefined,
+      threadsBusy:
+        saturatingFrom && saturatingTo && openLoopBusyFrom && openLoopBusyTo
+          ? Object.fromEntries(
+              (['busyS', 'ownS'] as const).map((of) => [
+                of,
+                { saturating: busyShare(saturatingFrom, saturatingTo, of), openLoop: busyShare(openLoopBusyFrom, openLoopBusyTo, of) },
+              ]),
+            ) as NonNullable<LoadResult['threadsBusy']>
+          : undefined,
       half: { housekeeping, perS: halfPerS, count: halfCount, p50: pct(halfLat, 50), p95: pct(halfLat, 95), p99: pct(halfLat, 99), engineP99: halfStages.engine, outboundP99: halfStages.outbound, tail },
       delivery: await deliveryCheck(wasl),
       engineP50: median.engine,
@@ -840,13 +843,12 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
         const h = r.half.housekeeping;
         put('Load: open loop at half — autovacuum busy / checkpoints started', '% / n', column, `${fmt(100 * h.autovacuumShare)} / ${h.checkpoints}`);
       }
-      if (r.databaseThreadBusy) {
-        const b = r.databaseThreadBusy;
-        put('Load: database thread busy (PGlite, in a thread of its own) — saturating / open loop at half', '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
-      }
-      if (r.processThreadBusy) {
-        const b = r.processThreadBusy;
-        put('Load: the process\'s own thread busy (PGlite: every role and the load driver) — saturating / open loop at half', '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
+      if (r.threadsBusy) {
+        const rows = [
+          ['database thread busy (PGlite, in a thread of its own)', r.threadsBusy.busyS],
+          ["the process's own thread busy (PGlite: every role and the load driver)", r.threadsBusy.ownS],
+        ] as const;
+        for (const [what, b] of rows) put(`Load: ${what} — saturating / open loop at half`, '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
       }
       if (r.gc) notes.push(`Load (${column}): GC pauses ≥ 5 ms during the open loop — ${r.gc}.`);
       put('Load: replies duplicated / out of order / unanswered (must be 0)', 'count', column, `${r.delivery.duplicated} / ${r.delivery.outOfOrder} / ${r.delivery.unanswered}`);

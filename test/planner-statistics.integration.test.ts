@@ -3,11 +3,11 @@
  * keeps a plan that reads them whole as they fill up, until their statistics change; the keeper's ANALYZE of a
  * table that grew makes the same prepared statement find its rows through an index again.
  */
-import type { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
-import { openDatabase, openMemoryPglite, type Database } from '../src/store/database';
+import { openDatabase, type Database } from '../src/store/database';
 import { refreshPlannerStatistics } from '../src/store/planner-statistics';
 import { PGLITE_STATISTICS_TARGET } from '../src/store/pglite-autovacuum';
+import { openMemoryPgliteWithInstance } from './support/memory-pglite';
 import { createTestDatabase } from './support/postgres';
 
 interface Subject {
@@ -39,8 +39,7 @@ async function onPostgres(): Promise<Subject> {
 }
 
 async function onPglite(): Promise<Subject> {
-  const database = await openMemoryPglite();
-  const pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+  const { database, pg } = await openMemoryPgliteWithInstance();
   // exec, not query: the seed is several statements in one text.
   const query = async (text: string) => (await pg.exec(text)).at(-1) ?? { rows: [] };
   return { database, query, statisticsTarget: PGLITE_STATISTICS_TARGET, close: () => database.close() };

@@ -9,7 +9,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Client } from 'pg';
 import { declaredStatements, type NamedStatement } from '../src/store/named-statement';
-import { openDatabase, openMemoryPglite, type Database } from '../src/store/database';
+import { openDatabase, type Database } from '../src/store/database';
 import { refreshPlannerStatistics } from '../src/store/planner-statistics';
 import { PGLITE_STATISTICS_TARGET } from '../src/store/pglite-autovacuum';
 // The modules whose statements are checked: they declare them when loaded.
@@ -18,6 +18,7 @@ import '../src/pipeline/send-outbound';
 import '../src/pipeline/outbound-lease';
 import '../src/pipeline/store-inbound-fast';
 import '../src/pipeline/outbox';
+import { openMemoryPgliteWithInstance } from './support/memory-pglite';
 import { createTestDatabase } from './support/postgres';
 
 /** The tables that grow with every beneficiary and message. */
@@ -53,22 +54,24 @@ const SEED = `${SEED_ROWS}
 
 const paramCount = (statement: NamedStatement) => Math.max(0, ...[...statement.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
 
-/** The plan in a row of EXPLAIN (FORMAT JSON). */
-function planOf(row: unknown): PlanNode {
-  const plan = (row as { 'QUERY PLAN': [{ Plan: PlanNode }] | string })['QUERY PLAN'];
+type Query = (text: string) => Promise<{ rows: unknown[] }>;
+
+/**
+ * The plan `statement` runs on now, prepared as `plan_<name>` with SQL's PREPARE (so the driver's own prepared
+ * statement stays apart), on a connection set to force_generic_plan: its generic plan, kept until a table's
+ * statistics change.
+ */
+async function preparedPlan(query: Query, statement: NamedStatement): Promise<PlanNode> {
+  const r = await query(`explain (format json) execute plan_${statement.name}(${Array.from({ length: paramCount(statement) }, () => 'null').join(', ')})`);
+  const plan = (r.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] | string })['QUERY PLAN'];
   // node-postgres parses the json column; PGlite may hand back its text.
   return (typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan;
 }
 
-/**
- * The generic plan of `statement`, prepared as `plan_<name>` with SQL's PREPARE (so the driver's own prepared
- * statement stays apart) on a connection set to force_generic_plan.
- */
-async function genericPlan(query: (text: string) => Promise<{ rows: unknown[] }>, statement: NamedStatement): Promise<PlanNode> {
-  const name = `plan_${statement.name}`;
-  await query(`prepare ${name} as ${statement.text}`);
-  const r = await query(`explain (format json) execute ${name}(${Array.from({ length: paramCount(statement) }, () => 'null').join(', ')})`);
-  return planOf(r.rows[0]);
+/** Prepares `statement` as `plan_<name>` and gives its generic plan (`preparedPlan`). */
+async function genericPlan(query: Query, statement: NamedStatement): Promise<PlanNode> {
+  await query(`prepare plan_${statement.name} as ${statement.text}`);
+  return preparedPlan(query, statement);
 }
 
 const statements = declaredStatements();
@@ -108,8 +111,7 @@ describe('hot-path statements on a PGlite database of 20,000 conversations', () 
   let pg: PGlite;
 
   beforeAll(async () => {
-    database = await openMemoryPglite();
-    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+    ({ database, pg } = await openMemoryPgliteWithInstance());
     await pg.exec(SEED);
   }, 120_000);
 
@@ -130,8 +132,7 @@ describe('hot-path statements planned on a new, empty PGlite database', () => {
   let plannedEmpty: string[];
 
   beforeAll(async () => {
-    database = await openMemoryPglite();
-    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+    ({ database, pg } = await openMemoryPgliteWithInstance());
     await pg.exec('set plan_cache_mode = force_generic_plan');
     plannedEmpty = [];
     for (const statement of statements) plannedEmpty.push(...seqScans(await genericPlan((text) => pg.query(text), statement)));
@@ -147,7 +148,6 @@ describe('hot-path statements planned on a new, empty PGlite database', () => {
   });
 
   it.each(statements.map((s) => [s.name, s] as const))('%s reads no big table whole once the keeper has analyzed the grown tables', async (_name, statement) => {
-    const r = await pg.query(`explain (format json) execute plan_${statement.name}(${Array.from({ length: paramCount(statement) }, () => 'null').join(', ')})`);
-    expect(seqScans(planOf(r.rows[0]))).toEqual([]);
+    expect(seqScans(await preparedPlan((text) => pg.query(text), statement))).toEqual([]);
   });
 });

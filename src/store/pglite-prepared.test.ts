@@ -1,8 +1,9 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { openMemoryPglite, type Database } from './database';
+import type { Database } from './database';
 import { namedStatement, runNamed } from './named-statement';
 import { vacuumWhereDue } from './pglite-autovacuum';
+import { openMemoryPgliteWithInstance } from '../../test/support/memory-pglite';
 
 const everyType = namedStatement(
   'test_prepared_types',
@@ -16,8 +17,7 @@ describe('named statements on PGlite, prepared once', () => {
   let database: Database;
   let pg: PGlite;
   beforeAll(async () => {
-    database = await openMemoryPglite();
-    pg = (database.db as unknown as { session: { client: PGlite } }).session.client;
+    ({ database, pg } = await openMemoryPgliteWithInstance());
   }, 60_000);
   afterAll(() => database?.close());
 
