@@ -8,7 +8,7 @@
  *   drain → outbox → BullMQ outbound job → the web channel's send. Run on PostgreSQL with the roles split into
  *   processes of their own (so each role's CPU and memory are its own), and on PGlite in one process. Besides
  *   the rate, its cost: CPU per message answered, Wasl's processes + PostgreSQL's backends + Redis (the load
- *   driver apart where it runs apart, i.e. not on PGlite).
+ *   driver apart: it is a process of its own, bench/load-driver.ts).
  * - **The ceiling, boundary echo**: the same two BullMQ hops with nothing between them, driven exactly as Wasl is
  *   — the same endpoint, the same `drive()` and reply watcher, the same contacts, messages, senders and shape,
  *   the answer handed over on the same Redis publish — with web, hop 1 (where the engine is) and hop 2 (where
@@ -25,8 +25,7 @@
  * -- load` (a few minutes here); 100k: `LOAD_CONTACTS=100000 LOAD_MESSAGES_EACH=1` (a quarter of an hour or more
  * on 2 cores; raise LOAD_TIMEOUT_S). docs/performance.md has the figures and their reading.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -34,7 +33,6 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { and, eq, like, sql } from 'drizzle-orm';
 import { webChannel } from '../src/channels/web/web-channel';
-import { webUserIdOf } from '../src/channels/web/device-id';
 import { conversations, messages } from '../src/store/schema';
 import { inFlightLimits } from '../src/app/in-flight-limits';
 import { loadEnv } from '../src/config/load-config';
@@ -43,7 +41,7 @@ import { startTestWasl, type TestWasl } from '../test/support/harness';
 import { killHard, startRoleProcess } from '../test/faults/support/role-child';
 import { freePort } from '../test/support/free-port';
 import { spawnUntilReady } from '../test/support/child-process';
-import { tapWebReplies } from '../test/support/web-reply-tap';
+import { CONTACTS, EACH, SENDERS, SHAPE, TIMEOUT_MS, redisUrl, startLoadDriver, type LoadDriver, type Sent } from './load-driver';
 import { collectProfiles } from './role-profile';
 import { gcPausesBetween } from './role-gc';
 
@@ -53,31 +51,22 @@ export interface LoadRow {
   values: Record<string, string>;
 }
 
-const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 300);
-const EACH = Number(process.env.LOAD_MESSAGES_EACH ?? 3);
-const TIMEOUT_MS = Number(process.env.LOAD_TIMEOUT_S ?? 600) * 1000;
-/** How many beneficiaries type at the same moment (HTTP requests in flight). */
-const SENDERS = Number(process.env.LOAD_SENDERS ?? 100);
 /** Passed to Wasl's roles only when set: unset, each role takes its database's default (src/app/in-flight-limits.ts). */
 const concurrencyEnv = Object.fromEntries(
   (['ENGINE_CONCURRENCY', 'OUTBOUND_CONCURRENCY'] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
 );
 /** The echoes run with what Wasl runs: the same jobs in flight at each hop. */
 const { engineConcurrency: ENGINE_CONCURRENCY, outboundConcurrency: OUTBOUND_CONCURRENCY } = inFlightLimits(loadEnv(concurrencyEnv));
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** The load driver's CPU row: it runs apart from Wasl (and the boundary echo) except on PGlite. */
-const DRIVER = 'load driver (the benchmark process)';
+/** The load driver's CPU row: it runs in a process of its own, apart from Wasl and from the boundary echo. */
+const DRIVER = 'load driver (a process of its own)';
 
-const phrases = ['السلام عليكم', 'أريد التسجيل في السلة الغذائية', 'شكراً جزيلاً', 'الله يجزاكم خير', 'تمام'];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 /** CPU seconds and peak RSS of a process and its descendants, from /proc (Linux). */
 function procUsage(pid: number): { cpuS: number; peakRssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  let cpuS = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
-  let peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  let cpuS = ownCpuS(pid);
+  let peakRssMb = ownPeakRssMb(pid);
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
   for (const child of children ? children.split(/\s+/).map(Number) : []) {
     const u = procUsage(child);
@@ -87,16 +76,19 @@ function procUsage(pid: number): { cpuS: number; peakRssMb: number } {
   return { cpuS, peakRssMb };
 }
 
-/** utime + stime of one process, in seconds; 0 once it has gone. */
+/** utime + stime of one process (all its threads), in seconds; 0 once it has gone. */
 function ownCpuS(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / 100; // in clock ticks
   } catch {
     return 0;
   }
 }
+
+/** The most memory one process has held (VmHWM), in MB. */
+const ownPeakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /**
  * CPU seconds of the PostgreSQL backends serving this run's database (the server is shared with other work on
@@ -128,164 +120,6 @@ async function redisCpuSince(): Promise<() => number | null> {
 const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [pid, s]) => sum + s - (before.get(pid) ?? 0), 0);
 
-
-interface Sent {
-  text: string;
-  postedAt: number;
-}
-
-/**
- * How people write. `conversation` (the default): each waits for the bot's answer before writing again, as people
- * do, so a drain usually takes one message. `burst`: a person's messages follow each other as soon as the last
- * was accepted, as if four lines were pasted at once; drains answer several together, which flatters the rate —
- * until 2026-12-04 the only shape, and the one the half-rate phase was then derived from.
- */
-const SHAPES = ['conversation', 'burst'] as const;
-const SHAPE = (process.env.LOAD_SHAPE ?? 'conversation') as (typeof SHAPES)[number];
-if (!SHAPES.includes(SHAPE)) throw new Error(`LOAD_SHAPE must be one of ${SHAPES.join(', ')}, not "${SHAPE}"`);
-
-/**
- * Replies as the website chat hands them over — its publish on Redis, what the widget's stream relays — so a
- * simulated person can wait for theirs. A reply "echo: X" answers X; the first message waits for any reply.
- * It also counts the replies and notes when each echo was seen: the boundary echo's clock stops at its last
- * answer, burst shape included, and its receipt → reply is measured where a person would see the answer.
- */
-class ReplyWatcher {
-  private readonly waiting = new Map<string, { resolve(): void; timer: NodeJS.Timeout }>();
-  private tap: { stop(): void } | undefined;
-  private seen = 0;
-  /** When "echo: X" was seen, by X (each message's text is unique: it carries its person and number). */
-  private readonly echoSeenAt = new Map<string, number>();
-  private countWaiter: { count: number; resolve(): void; timer: NodeJS.Timeout } | undefined;
-
-  static async start(prefix: string): Promise<ReplyWatcher> {
-    const watcher = new ReplyWatcher();
-    watcher.tap = await tapWebReplies(redisUrl, prefix, (user, { text }) => {
-      const at = Date.now();
-      watcher.settle(`${user}\n`);
-      if (text.startsWith('echo: ')) {
-        const answered = text.slice('echo: '.length);
-        watcher.echoSeenAt.set(answered, at);
-        watcher.settle(`${user}\n${answered}`);
-      }
-      watcher.seen++;
-      if (watcher.countWaiter && watcher.seen >= watcher.countWaiter.count) watcher.countWaiter.resolve();
-    });
-    return watcher;
-  }
-
-  /** Resolves once `count` replies in all were seen (the burst shape, where nobody waits for them one by one). */
-  untilReplies(count: number): Promise<void> {
-    if (this.seen >= count) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.seen} of ${count} replies within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      this.countWaiter = {
-        count,
-        timer,
-        resolve: () => {
-          clearTimeout(timer);
-          this.countWaiter = undefined;
-          resolve();
-        },
-      };
-    });
-  }
-
-  /** When the echo of `text` was handed over (ms since the epoch), or NaN if it never was. */
-  answeredAt(text: string): number {
-    return this.echoSeenAt.get(text) ?? NaN;
-  }
-
-  private settle(key: string): void {
-    const w = this.waiting.get(key);
-    if (!w) return;
-    clearTimeout(w.timer);
-    this.waiting.delete(key);
-    w.resolve();
-  }
-
-  /** Call before posting the message: resolves when its answer (or, with `text` null, any reply) was handed over. */
-  expect(userId: string, text: string | null): Promise<void> {
-    const key = `${userId}\n${text ?? ''}`;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to "${text ?? '(first message)'}" within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
-      this.waiting.set(key, { resolve, timer });
-    });
-  }
-
-  /** Also drops what is still awaited, so a failed run does not wait out its timers. */
-  stop(): void {
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
-    this.waiting.clear();
-    if (this.countWaiter) clearTimeout(this.countWaiter.timer);
-    this.tap?.stop();
-  }
-}
-
-/** Every beneficiary sends its messages in order (in `SHAPE`); SENDERS of them at a time. */
-export async function drive(url: string, replies: ReplyWatcher | null): Promise<{ sent: Sent[]; started: number; ingested: number; devices: string[] }> {
-  const sent: Sent[] = [];
-  const devices: string[] = [];
-  const started = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(SENDERS, CONTACTS) }, async () => {
-      for (let c = next++; c < CONTACTS; c = next++) {
-        const deviceId = randomBytes(16).toString('base64url');
-        const userId = webUserIdOf(deviceId);
-        devices.push(deviceId);
-        for (let i = 0; i <= EACH; i++) {
-          // The first message opens the echo flow; the others are answered "echo: <text>".
-          const text = i === 0 ? 'مرحبا' : `${phrases[(c + i) % phrases.length]} #${c}-${i}`;
-          const answered = replies?.expect(userId, i === 0 ? null : text);
-          const postedAt = Date.now();
-          await post(url, deviceId, text);
-          if (i > 0) sent.push({ text, postedAt });
-          await answered;
-        }
-      }
-    }),
-  );
-  return { sent, started, ingested: Date.now(), devices };
-}
-
-/**
- * node:http with keep-alive rather than fetch: fetch (undici through web streams) cost the driver several times
- * the CPU of the web role it drives, on the same two cores — measuring the client instead of Wasl.
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
-
-function post(url: string, deviceId: string, text: string): Promise<void> {
-  const body = JSON.stringify({ deviceId, clientMessageId: randomUUID(), text });
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/api/web/messages`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`POST /api/web/messages answered ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/**
- * Open loop: `count` messages at a steady `perS`, each from the next of `devices` (already in the echo flow),
- * sent on schedule whether or not earlier ones were answered — the load a service sees from many people.
- */
-async function driveAtRate(url: string, devices: string[], perS: number, count: number): Promise<Sent[]> {
-  const sent: Sent[] = [];
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const due = started + (i * 1000) / perS;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const text = `${phrases[i % phrases.length]} @${i}`;
-    sent.push({ text, postedAt: Date.now() });
-    inFlight.push(post(url, devices[i % devices.length]!, text));
-  }
-  await Promise.all(inFlight);
-  return sent;
-}
 
 /** Replies each conversation got more than once, and replies that reached a beneficiary before an earlier one's. */
 async function deliveryCheck(wasl: TestWasl): Promise<{ duplicated: number; outOfOrder: number; unanswered: number }> {
@@ -408,7 +242,7 @@ export interface LoadResult {
   delivery: { duplicated: number; outOfOrder: number; unanswered: number };
   /**
    * PGlite: the share of each phase its thread was working (1: the database was the limit), and the process's own
-   * thread's, which runs every role and the load driver there.
+   * thread's, which runs every role there.
    */
   threadsBusy?: Record<keyof Omit<BusyReading, 'at'>, { saturating: number; openLoop: number }> | undefined;
 }
@@ -490,8 +324,9 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     options: { channelModules: [webChannel], sweeper: false },
   });
   const children: { role: string; child: ChildProcess }[] = [];
-  // Split, the web role runs in a child of its own too, so its CPU is not mixed with the load driver's.
+  // Split, the web role runs in a child of its own too, so its CPU is its own (this process only watches the run).
   let url = wasl.url!;
+  let driver: LoadDriver | undefined;
   try {
     if (split) {
       const webPort = await freePort();
@@ -515,25 +350,26 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
         children.push({ role: name, child });
       }
     }
-    // The benchmark process's own CPU only: its children are the role processes, counted on their own rows.
-    // Keyed apart from the roles: a role named 'web' must not overwrite this process's own starting figure.
-    const selfBefore = split ? ownCpuS(process.pid) : procUsage(process.pid).cpuS;
+    driver = await startLoadDriver();
+    // On PGlite, Wasl is this process (its database thread included); its children, the driver and the role
+    // processes, are counted on rows of their own. Keyed apart from the roles: a role named 'web' must not
+    // overwrite this process's own starting figure.
+    const selfBefore = ownCpuS(process.pid);
+    const driverBefore = ownCpuS(driver.pid);
     const before = new Map<string, number>(children.map((c) => [c.role, procUsage(c.child.pid!).cpuS] as [string, number]));
     const dbBefore = await dbBytes(wasl);
     const walBefore = await walPosition(wasl);
     const pgBefore = split ? await postgresBackendsCpu(wasl) : new Map<number, number>();
     const redisCpu = await redisCpuSince();
-    const replies = SHAPE === 'conversation' ? await ReplyWatcher.start(wasl.prefix) : null;
     const saturatingFrom = threadBusyReading(wasl);
-    const load = await drive(url, replies).finally(() => replies?.stop());
+    const load = await driver.drive({ url, prefix: wasl.prefix, waitForAnswers: SHAPE === 'conversation' });
     const done = await settled(wasl);
     const saturatingTo = threadBusyReading(wasl);
     const lat = await latencies(wasl, load.sent);
     const median = await stagePercentile(wasl, 0.5);
     const roles: LoadResult['roles'] = {};
-    const self = procUsage(process.pid);
-    if (split) self.cpuS = ownCpuS(process.pid);
-    roles[split ? DRIVER : 'web+engine+outbound (+ load driver)'] = { cpuS: self.cpuS - selfBefore, peakRssMb: self.peakRssMb };
+    if (!split) roles['web+engine+outbound (one process)'] = { cpuS: ownCpuS(process.pid) - selfBefore, peakRssMb: ownPeakRssMb(process.pid) };
+    roles[DRIVER] = { cpuS: ownCpuS(driver.pid) - driverBefore, peakRssMb: ownPeakRssMb(driver.pid) };
     for (const c of children) {
       const u = procUsage(c.child.pid!);
       roles[c.role] = { cpuS: u.cpuS - before.get(c.role)!, peakRssMb: u.peakRssMb };
@@ -558,7 +394,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
     const watch = split ? watchDatabaseHousekeeping(wasl) : null;
     const openLoopFrom = Date.now();
     const openLoopBusyFrom = threadBusyReading(wasl);
-    const halfSent = await driveAtRate(url, load.devices, halfPerS, halfCount);
+    const halfSent = await driver.atRate({ url, devices: load.devices, perS: halfPerS, count: halfCount });
     await settled(wasl);
     const openLoopTo = Date.now();
     const openLoopBusyTo = threadBusyReading(wasl);
@@ -605,6 +441,7 @@ async function runWasl(kind: 'postgres' | 'pglite', content: ContentCopy, proces
   } finally {
     if (process.env.BENCH_PROFILE_DIR) await collectProfiles(children.map((c) => c.child));
     for (const c of children) await killHard(c.child);
+    await driver?.stop();
     await wasl.stop();
   }
 }
@@ -730,7 +567,7 @@ async function runBoundaryEcho(): Promise<EchoResult> {
   const prefix = `bench-echo-${randomUUID().slice(0, 8)}`;
   const port = await freePort();
   const children: { name: string; child: ChildProcess }[] = [];
-  let replies: ReplyWatcher | undefined;
+  let driver: LoadDriver | undefined;
   try {
     // The consumers first, so the endpoint takes no message before the hops are there to carry it.
     const parts = [
@@ -741,27 +578,24 @@ async function runBoundaryEcho(): Promise<EchoResult> {
     for (const [name, role] of parts) children.push({ name, child: await startEchoProcess({ ECHO_ROLE: role, ECHO_PREFIX: prefix, PORT: String(port) }) });
     // Reported in the order a message goes through them.
     children.reverse();
+    driver = await startLoadDriver();
     const redisCpu = await redisCpuSince();
-    // This process's own CPU: the load driver, as in runWasl's split runs (the echo parts are its children).
-    const selfBefore = ownCpuS(process.pid);
+    const driverBefore = ownCpuS(driver.pid);
     const before = new Map(children.map((c) => [c.name, procUsage(c.child.pid!).cpuS]));
-    replies = await ReplyWatcher.start(prefix);
-    // The watcher always runs here, burst shape too: it counts the answers, so the clock stops at the last one.
-    const load = await drive(`http://127.0.0.1:${port}`, SHAPE === 'conversation' ? replies : null);
     const messages = CONTACTS * (EACH + 1);
-    await replies.untilReplies(messages);
-    const done = Date.now();
-    const driverS = ownCpuS(process.pid) - selfBefore;
+    // The driver watches the replies in the burst shape too: it counts them, so the clock stops at the last one.
+    const load = await driver.drive({ url: `http://127.0.0.1:${port}`, prefix, waitForAnswers: SHAPE === 'conversation', untilReplies: messages });
+    const done = load.repliesDone!;
+    const driverS = ownCpuS(driver.pid) - driverBefore;
     const cpuS: Record<string, number> = {};
     for (const c of children) cpuS[c.name] = procUsage(c.child.pid!).cpuS - before.get(c.name)!;
     const redisS = redisCpu();
     if (redisS !== null) cpuS['Redis server'] = redisS;
     cpuS[DRIVER] = driverS;
-    const watcher = replies;
-    const latency = load.sent.map((m) => watcher.answeredAt(m.text) - m.postedAt).sort((a, b) => a - b);
+    const latency = load.sent.map((m, i) => (load.answeredAt[i] ?? NaN) - m.postedAt).sort((a, b) => a - b);
     return { msgPerS: messages / ((done - load.started) / 1000), p50: pct(latency, 50), p99: pct(latency, 99), cpuS, messages };
   } finally {
-    replies?.stop();
+    await driver?.stop();
     for (const c of children) await killHard(c.child);
     // Best effort: a Redis gone by now must not hide the error that brought us here.
     await obliterateEchoQueues(prefix).catch((err: unknown) => console.warn(`boundary echo: queues ${prefix} left in Redis: ${(err as Error).message}`));
@@ -771,7 +605,7 @@ async function runBoundaryEcho(): Promise<EchoResult> {
 /** Wasl's CPU per message answered: its processes, PostgreSQL's backends and Redis; the load driver apart. */
 function waslCpuPerMessage(r: LoadResult, messages: number): string {
   const cpuS = Object.entries(r.roles).reduce((sum, [role, u]) => sum + (role === DRIVER ? 0 : u.cpuS), 0);
-  return fmt(cpuMsPerMessage(cpuS, messages), 2) + (r.roles[DRIVER] ? '' : ' (load driver included)');
+  return fmt(cpuMsPerMessage(cpuS, messages), 2);
 }
 
 /** "web 0.41 / hop 1 0.30 / … ms", and the sum — without the load driver where it runs apart, as for Wasl. */
@@ -846,7 +680,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       if (r.threadsBusy) {
         const rows = [
           ['database thread busy (PGlite, in a thread of its own)', r.threadsBusy.busyS],
-          ["the process's own thread busy (PGlite: every role and the load driver)", r.threadsBusy.ownS],
+          ["Wasl's main thread busy (PGlite: every role, in one process)", r.threadsBusy.ownS],
         ] as const;
         for (const [what, b] of rows) put(`Load: ${what} — saturating / open loop at half`, '%', column, `${fmt(100 * b.saturating)} / ${fmt(100 * b.openLoop)}`);
       }
@@ -868,7 +702,7 @@ export async function benchLoad(pgReachable: boolean): Promise<{ rows: LoadRow[]
       );
     }
     notes.push(
-      'Load: Wasl\'s CPU per message leaves the load driver out (its own row), except on PGlite, where it shares the process. ' +
+      'Load: Wasl\'s CPU per message leaves the load driver out (a process of its own, its own row). ' +
         `PostgreSQL runs web, engine and outbound as three processes; PGlite runs them in one. ` +
         `${SENDERS} senders at once (LOAD_SHAPE=${SHAPE}, LOAD_ECHO=${ECHO}); ${fmt((performance.now() - t0) / 1000)} s in all.`,
     );
