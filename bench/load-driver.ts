@@ -267,9 +267,9 @@ export async function startLoadDriver(): Promise<LoadDriver> {
     const parsed = driverReplySchema.safeParse(raw);
     const waiter = pending;
     pending = undefined;
-    if (!parsed.success) waiter?.reject(new Error(`the load driver process answered something unexpected: ${parsed.error.message}`));
-    else if (parsed.data.kind === 'failed') waiter?.reject(new Error(`the load driver process failed: ${parsed.data.error}`));
-    else waiter?.resolve(parsed.data);
+    if (!parsed.success) waiter.reject(new Error(`the load driver process answered something unexpected: ${parsed.error.message}`));
+    else if (parsed.data.kind === 'failed') waiter.reject(new Error(`the load driver process failed: ${parsed.data.error}`));
+    else waiter.resolve(parsed.data);
   });
   const ask = (request: DriverRequest) =>
     new Promise<DriverReply>((resolve, reject) => {
