@@ -7,14 +7,11 @@
  * Reads LOAD_CONTACTS, LOAD_MESSAGES_EACH, LOAD_SENDERS, LOAD_SHAPE and LOAD_TIMEOUT_S, in both processes alike.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { webUserIdOf } from '../src/channels/web/device-id';
-import { projectRoot } from '../test/support/harness';
+import { spawnTypeScript } from '../test/support/child-process';
 import { tapWebReplies } from '../test/support/web-reply-tap';
 
 export const CONTACTS = Number(process.env.LOAD_CONTACTS ?? 300);
@@ -210,7 +207,7 @@ const drivenSchema = z.object({
   /** When each of `sent` was seen answered, in its order; null where it never was (JSON has no NaN). */
   answeredAt: z.array(z.number().nullable()),
 });
-export const driverReplySchema = z.discriminatedUnion('kind', [
+const driverReplySchema = z.discriminatedUnion('kind', [
   drivenSchema,
   z.object({ kind: z.literal('at-rate-done'), sent: z.array(sentSchema) }),
   z.object({ kind: z.literal('failed'), error: z.string() }),
@@ -239,8 +236,6 @@ export async function serveDriverRequest(request: DriverRequest): Promise<Driver
   }
 }
 
-const tsxLoader = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-
 export interface LoadDriver {
   drive(request: Omit<Extract<DriverRequest, { kind: 'drive' }>, 'kind'>): Promise<Driven>;
   atRate(request: Omit<Extract<DriverRequest, { kind: 'at-rate' }>, 'kind'>): Promise<Sent[]>;
@@ -251,10 +246,7 @@ export interface LoadDriver {
 
 /** Starts the driver process; its requests go over Node's IPC channel, one at a time. */
 export async function startLoadDriver(): Promise<LoadDriver> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'bench', 'driver-process.ts')], {
-    env: process.env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawnTypeScript('bench/driver-process.ts', { env: process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let pending: { resolve(reply: DriverReply): void; reject(err: Error): void } | undefined;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {

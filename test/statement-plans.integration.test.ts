@@ -137,7 +137,6 @@ describe('hot-path statements planned on a new, empty PGlite database', () => {
     plannedEmpty = [];
     for (const statement of statements) plannedEmpty.push(...seqScans(await genericPlan((text) => pg.query(text), statement)));
     await pg.exec(SEED_ROWS);
-    await pg.query('select pg_stat_force_next_flush()');
     await refreshPlannerStatistics(database.db, { statisticsTarget: PGLITE_STATISTICS_TARGET });
   }, 120_000);
 

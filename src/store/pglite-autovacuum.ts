@@ -55,7 +55,7 @@ export async function vacuumWhereDue(db: Db): Promise<AutovacuumPass> {
   for (const { relname, vacuum, analyze } of rows) {
     // The name is the catalogue's own; quoted as an identifier, never taken from outside.
     // Two statements, not `vacuum (analyze)`: PGlite's other callers get their turn in between.
-    if (vacuum) await db.execute(sql.raw(`vacuum "${relname.replaceAll('"', '""')}"`));
+    if (vacuum) await db.execute(sql`vacuum ${sql.identifier(relname)}`);
     if (vacuum || analyze) await analyzeTable(db, relname, PGLITE_STATISTICS_TARGET);
     if (vacuum) pass.vacuumed.push(relname);
     else if (analyze) pass.analyzed.push(relname);

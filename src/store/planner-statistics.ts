@@ -54,14 +54,15 @@ export async function refreshPlannerStatistics(db: Db, opts: { statisticsTarget?
  * when given: ANALYZE samples 300 rows per unit of target (the server's default is 100).
  */
 export async function analyzeTable(db: Db, table: string, statisticsTarget?: number): Promise<void> {
-  const quoted = `"${table.replaceAll('"', '""')}"`;
+  const analyze = sql`analyze ${sql.identifier(table)}`;
   if (statisticsTarget === undefined) {
-    await db.execute(sql.raw(`analyze ${quoted}`));
+    await db.execute(analyze);
     return;
   }
   await db.transaction(async (tx) => {
+    // SET takes no parameter; the target is a number of ours.
     await tx.execute(sql.raw(`set local default_statistics_target = ${Math.trunc(statisticsTarget)}`));
-    await tx.execute(sql.raw(`analyze ${quoted}`));
+    await tx.execute(analyze);
   });
 }
 

@@ -4,12 +4,9 @@
  * the child is the process itself: a SIGTERM lands on main.ts's handler, and the SIGKILL of a failed test's
  * cleanup kills the real process instead of a launcher that leaves it running (see child-process.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { spawnTypeScript } from './child-process';
 import { projectRoot, type TestWasl } from './harness';
-
-const tsxLoader = pathToFileURL(path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface WaslProcess {
   child: ChildProcess;
@@ -36,7 +33,7 @@ export function waslProcessEnv(web: TestWasl, roles: string, extra: Record<strin
 
 /** `src/main.ts` as a child, everything it prints gathered, and its exit. */
 function spawnMain(env: Record<string, string>): WaslProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(projectRoot, 'src', 'main.ts')], {
+  const child = spawnTypeScript('src/main.ts', {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
